@@ -1,0 +1,111 @@
+"""Command line: python -m bot [--demo].
+
+Without --demo the bot answers on Telegram by long polling (TELEGRAM_BOT_TOKEN). With
+--demo it runs unchanged against the local Bot API simulator, and the terminal plays the
+members, so anyone can try Porchlight in a minute without a token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+from bot.app import build_application
+from bot.config import ConfigError, Settings, load_settings
+from bot.logging_setup import configure_logging
+from bot.runner import run_polling, stop_on_signals
+from bot.startup import StartupError, prepare
+
+EXIT_CONFIG = 2
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="chat with the bot in this terminal, against a local simulator (no token needed)",
+    )
+    return parser.parse_args(argv)
+
+
+def _fail(message: str) -> int:
+    print(f"porchlight: {message}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+async def run_bot(settings: Settings) -> int:
+    prepared = await prepare(settings)
+    try:
+        stop = asyncio.Event()
+        stop_on_signals(stop)
+        application = build_application(prepared.services)
+        try:
+            await run_polling(application, stop)
+        except InvalidToken:
+            return _fail("TELEGRAM_BOT_TOKEN was rejected by Telegram (401 Unauthorized)")
+        except NetworkError as error:
+            return _fail(f"cannot reach the Telegram Bot API at TELEGRAM_API_BASE_URL ({error})")
+    finally:
+        await prepared.close()
+    return 0
+
+
+async def run_demo(settings: Settings) -> int:
+    from bot.sim import BotApiSimulator
+    from bot.sim.terminal import run_terminal
+
+    # A throwaway data folder, unless the person chose one: the demo keeps nothing.
+    scratch = None
+    if "PORCHLIGHT_DATA_DIR" not in os.environ:
+        scratch = tempfile.TemporaryDirectory(prefix="porchlight-demo-")
+        settings = dataclasses.replace(settings, data_dir=Path(scratch.name))
+    async with BotApiSimulator() as sim:
+        settings = dataclasses.replace(settings, token=sim.token, base_url=sim.base_url)
+        prepared = await prepare(settings)
+        try:
+            stop = asyncio.Event()
+            application = build_application(prepared.services)
+            bot_task = asyncio.create_task(run_polling(application, stop))
+            try:
+                await run_terminal(sim)
+            finally:
+                stop.set()
+                await bot_task
+        finally:
+            await prepared.close()
+    if scratch is not None:
+        scratch.cleanup()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    try:
+        settings = load_settings(require_token=not args.demo)
+    except ConfigError as error:
+        return _fail(str(error))
+    # In the demo, the terminal is the interface: keep routine log lines out of it.
+    level = settings.log_level
+    if args.demo and "PORCHLIGHT_LOG_LEVEL" not in os.environ:
+        level = "WARNING"
+    configure_logging(level, token=settings.token)
+    try:
+        return asyncio.run(run_demo(settings) if args.demo else run_bot(settings))
+    except StartupError as error:
+        return _fail(str(error))
+    except TelegramError as error:
+        return _fail(f"Telegram refused to start the bot ({type(error).__name__})")
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

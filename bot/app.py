@@ -1,0 +1,67 @@
+"""The composition root: builds the PTB Application and registers every handler module.
+
+Order matters: within a handler group the first matching handler wins, so the fallback
+module, which answers what nothing else claimed, is registered last.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter, Defaults
+
+from bot.commands import publish_commands
+from bot.handlers import fallback, privacy, resources, welcome
+from bot.handlers.common import App, Context
+from bot.services import SERVICES_KEY, Services, services_of
+from bot.updates_guard import TolerantUpdatesRequest
+
+logger = logging.getLogger(__name__)
+
+PURGE_INTERVAL = timedelta(hours=1)
+HANDLER_MODULES = (welcome, privacy, resources, fallback)
+
+
+def build_application(
+    services: Services, *, rate_limiter: BaseRateLimiter[Any] | None = None
+) -> App:
+    settings = services.settings
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .get_updates_request(TolerantUpdatesRequest(connection_pool_size=1))
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = services
+    for module in HANDLER_MODULES:
+        module.register(application)
+    assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
+    application.job_queue.run_repeating(
+        purge_expired, interval=PURGE_INTERVAL, first=timedelta(minutes=1), name="purge"
+    )
+    return application
+
+
+async def on_startup(application: App) -> None:
+    """Work that needs Telegram, done once the bot is initialised and before updates flow."""
+    await publish_commands(application.bot, services_of(application.bot_data).catalog)
+
+
+async def purge_expired(context: Context) -> None:
+    svc = services_of(context.application.bot_data)
+    erased = await svc.store.purge_expired(svc.clock())
+    if erased:
+        logger.info("purged %d expired rows", erased)

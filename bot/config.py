@@ -1,0 +1,136 @@
+"""Settings from the environment (and an optional .env file), with one-line errors."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
+_REGION_SHAPE = re.compile(r"^[A-Z]{2}$")
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = field(repr=False)
+    base_url: str
+    data_dir: Path
+    secret: str | None = field(repr=False)
+    region: str | None
+    log_level: str
+
+    @property
+    def base_file_url(self) -> str:
+        """Telegram serves files under /file/bot<token>; a self-hosted server mirrors that."""
+        return self.base_url[: -len("/bot")] + "/file/bot"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines, '#' comments, optional quotes. The real environment wins over it."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].strip()
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{path.name} line {number} is not KEY=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    dotenv: Path | None = Path(".env"),
+    require_token: bool = True,
+) -> Settings:
+    """Read every setting, failing on the first bad one with a message naming the variable."""
+    env: dict[str, str] = {}
+    if dotenv is not None:
+        env.update(read_dotenv(dotenv))
+    env.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is None:
+        if require_token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather, "
+                "or try the bot without one: python -m bot --demo"
+            )
+        token = ""
+    elif not _TOKEN_SHAPE.match(token):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters)"
+        )
+
+    base_url = _parse_base_url(get("TELEGRAM_API_BASE_URL") or TELEGRAM_BASE_URL)
+
+    secret = get("PORCHLIGHT_SECRET")
+    if secret is not None and len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"PORCHLIGHT_SECRET is too short: use at least {MIN_SECRET_LENGTH} random characters "
+            "(or leave it unset to generate one into the data folder)"
+        )
+
+    region = get("PORCHLIGHT_REGION")
+    if region is not None:
+        region = region.upper()
+        if not _REGION_SHAPE.match(region):
+            raise ConfigError(
+                "PORCHLIGHT_REGION must be a two-letter country code such as US or GB, "
+                "or unset for the international list"
+            )
+
+    log_level = (get("PORCHLIGHT_LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"PORCHLIGHT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+
+    return Settings(
+        token=token,
+        base_url=base_url,
+        data_dir=Path(get("PORCHLIGHT_DATA_DIR") or "data"),
+        secret=secret,
+        region=region,
+        log_level=log_level,
+    )
+
+
+def _parse_base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            "TELEGRAM_API_BASE_URL must be an http(s) URL such as http://127.0.0.1:8081/bot"
+        )
+    if not value.endswith("/bot"):
+        raise ConfigError(
+            "TELEGRAM_API_BASE_URL must end with /bot (the token is appended to it), "
+            "e.g. http://127.0.0.1:8081/bot"
+        )
+    return value
+
+
+def log_level_number(settings: Settings) -> int:
+    return int(logging.getLevelName(settings.log_level))

@@ -1,0 +1,128 @@
+"""Small helpers every handler shares: who is asking, in which language, and replying there."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any, TypeAlias
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes, filters
+
+from bot.callbacks import DEFAULT_MAX_AGE, CallbackData
+from bot.privacy import Pseudonym
+from bot.services import Services, services_of
+
+logger = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+
+# Commands answer new messages only: an edited "/forget" must not erase twice, and
+# channel posts are not members talking to us.
+NEW_MESSAGES = filters.UpdateType.MESSAGE
+PRIVATE = filters.ChatType.PRIVATE
+GROUPS = filters.ChatType.GROUPS
+
+Button = tuple[str, str]  # (label, callback data)
+
+
+def services(context: Context) -> Services:
+    return services_of(context.application.bot_data)
+
+
+def language(update: Update, context: Context) -> str:
+    user = update.effective_user
+    return services(context).catalog.language_for(user.language_code if user else None)
+
+
+def text(update: Update, context: Context, key: str, /, **values: object) -> str:
+    return services(context).catalog.text(key, language(update, context), **values)
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def member_pseudonym(update: Update, context: Context) -> Pseudonym | None:
+    user = update.effective_user
+    return None if user is None else services(context).keyring.pseudonym(user.id)
+
+
+def chat_pseudonym(update: Update, context: Context) -> Pseudonym | None:
+    chat = update.effective_chat
+    return None if chat is None else services(context).keyring.pseudonym(chat.id)
+
+
+def keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def button_data(
+    context: Context, chat_id: int | None, feature: str, action: str, *args: str
+) -> str:
+    svc = services(context)
+    return svc.callbacks.build(feature, action, *args, chat_id=chat_id, now=svc.clock())
+
+
+def _thread_of(message: Message | None) -> int | None:
+    """Replies in a forum topic must name the topic, or they land in General."""
+    if message is not None and message.is_topic_message:
+        return message.message_thread_id
+    return None
+
+
+async def reply(
+    update: Update,
+    context: Context,
+    body: str,
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Send body into the chat the update came from, in its forum topic if it has one."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await context.bot.send_message(
+        chat.id,
+        body,
+        message_thread_id=_thread_of(update.effective_message),
+        reply_markup=markup,
+    )
+
+
+async def verified_callback(
+    update: Update, context: Context, *, max_age: timedelta = DEFAULT_MAX_AGE
+) -> tuple[CallbackQuery, CallbackData] | None:
+    """The pressed button's meaning, or None after telling the member it has expired."""
+    query = update.callback_query
+    if query is None:
+        return None
+    chat_id = query.message.chat.id if query.message is not None else None
+    svc = services(context)
+    parsed = svc.callbacks.parse(query.data, chat_id=chat_id, now=svc.clock(), max_age=max_age)
+    if parsed is None:
+        await answer_expired(update, context)
+        return None
+    return query, parsed
+
+
+async def answer_expired(update: Update, context: Context) -> None:
+    """A forged, stale or foreign button: say so kindly, and offer the way back."""
+    query = update.callback_query
+    if query is None:
+        return
+    expired = text(update, context, "buttons.expired")
+    await query.answer(expired)
+    if update.effective_chat is None:
+        return
+    key = "help.private" if is_private(update) else "help.group"
+    try:
+        await reply(update, context, f"{expired}\n\n{text(update, context, key)}")
+    except TelegramError as error:
+        logger.warning("could not send the expired-button answer: %s", type(error).__name__)

@@ -1,0 +1,49 @@
+"""The one data inventory: every stored table and file, its columns and how it is erased.
+
+/privacy, the README's privacy table and the privacy audit test all read this (the words
+for members live in the catalogue under privacy.tables.<name> and privacy.files.<name>).
+A table in the database that is not declared here fails the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.datalock import LOCK_FILE_NAME
+from bot.privacy import SECRET_FILE_NAME
+
+
+@dataclass(frozen=True)
+class StoredTable:
+    name: str
+    # Every column, with what it holds: the audit test compares these with the schema.
+    columns: dict[str, str]
+    # The column holding a member's or chat's keyed pseudonym; /forget erases by it.
+    pseudonym_column: str | None = None
+    # Rows about members must expire; only bookkeeping about the store itself may not.
+    expires: bool = True
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+
+
+TABLES: tuple[StoredTable, ...] = (
+    StoredTable(
+        name="meta",
+        columns={"key": "a bookkeeping name", "value": "a check value of the secret"},
+        expires=False,
+    ),
+    StoredTable(
+        name="chat_preferences",
+        columns={
+            "pseudonym": "a keyed pseudonym (HMAC) of the chat id, never the id itself",
+            "region": "a two-letter region code for crisis lines, or none",
+            "expires_at": "when the row is deleted",
+        },
+        pseudonym_column="pseudonym",
+    ),
+)
+
+FILES: tuple[StoredFile, ...] = (StoredFile(SECRET_FILE_NAME), StoredFile(LOCK_FILE_NAME))

@@ -1,0 +1,31 @@
+"""What every handler needs, built once at start and reached through the context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.callbacks import CallbackCodec
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.config import Settings
+from bot.privacy import Keyring
+from bot.store import Store
+
+SERVICES_KEY = "porchlight.services"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    keyring: Keyring
+    catalog: Catalog
+    callbacks: CallbackCodec
+    clock: Clock
+
+
+def services_of(bot_data: dict[Any, Any]) -> Services:
+    found = bot_data[SERVICES_KEY]
+    assert isinstance(found, Services)
+    return found

@@ -1,0 +1,89 @@
+"""Everything between reading the settings and the first update: the data folder, its lock,
+the secret, the store and the catalogue. Each failure is one line for the operator."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.callbacks import CallbackCodec
+from bot.catalog import Catalog, CatalogError
+from bot.clock import Clock, system_clock
+from bot.config import ConfigError, Settings
+from bot.datalock import DataFolderBusy, DataFolderLock
+from bot.privacy import Keyring, SecretFileError, load_or_create_secret
+from bot.services import Services
+from bot.store import SqliteStore, StoreError
+
+logger = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """Porchlight cannot start; the message says why in one line."""
+
+
+@dataclass
+class Prepared:
+    services: Services
+    lock: DataFolderLock
+
+    async def close(self) -> None:
+        await self.services.store.close()
+        self.lock.release()
+
+
+async def prepare(settings: Settings, *, clock: Clock = system_clock) -> Prepared:
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StartupError(
+            f"PORCHLIGHT_DATA_DIR {settings.data_dir} cannot be created ({error.strerror})"
+        ) from None
+    lock = DataFolderLock(settings.data_dir)
+    try:
+        lock.acquire()
+    except DataFolderBusy as error:
+        raise StartupError(str(error)) from None
+    except OSError as error:
+        raise StartupError(
+            f"PORCHLIGHT_DATA_DIR {settings.data_dir} is not writable ({error.strerror})"
+        ) from None
+    try:
+        return await _prepare_locked(settings, lock, clock)
+    except BaseException:
+        lock.release()
+        raise
+
+
+async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock) -> Prepared:
+    try:
+        secret, created = load_or_create_secret(settings.data_dir, settings.secret)
+    except (SecretFileError, OSError, UnicodeError) as error:
+        raise StartupError(f"the secret in {settings.data_dir} cannot be read: {error}") from None
+    if created:
+        logger.warning(
+            "generated a new secret in %s: back it up with the data folder; "
+            "losing it orphans every sealed row",
+            settings.data_dir / "secret",
+        )
+    keyring = Keyring.from_secret(secret)
+    try:
+        catalog = Catalog.load()
+    except CatalogError as error:
+        raise StartupError(f"bot/content is not valid: {error}") from None
+    try:
+        store = await SqliteStore.open(settings.data_dir, keyring.check_value())
+    except StoreError as error:
+        raise StartupError(str(error)) from None
+    services = Services(
+        settings=settings,
+        store=store,
+        keyring=keyring,
+        catalog=catalog,
+        callbacks=CallbackCodec(keyring.callback_key),
+        clock=clock,
+    )
+    return Prepared(services, lock)
+
+
+__all__ = ["ConfigError", "Prepared", "StartupError", "prepare"]

@@ -1,0 +1,230 @@
+"""The store: the only module that speaks SQL.
+
+Its API takes keyed pseudonyms and sealed ids, never raw Telegram ids. Every row about a
+member expires; one purge deletes what has expired. Every change runs in a transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+import aiosqlite
+
+from bot import inventory
+from bot.privacy import Pseudonym
+
+DATABASE_FILE_NAME = "porchlight.sqlite3"
+PREFERENCE_LIFETIME = timedelta(days=180)
+
+# Each entry moves the schema one version on; never edit one that has shipped.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE chat_preferences (
+        pseudonym TEXT PRIMARY KEY,
+        region TEXT,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX chat_preferences_expiry ON chat_preferences (expires_at);
+    """,
+)
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message says why in one line for the operator."""
+
+
+class Store(Protocol):
+    """What the bot needs from storage; a server database can be a second backend."""
+
+    async def close(self) -> None: ...
+    async def ping(self) -> bool: ...
+    async def get_region(self, chat: Pseudonym, now: datetime) -> str | None: ...
+    async def set_region(self, chat: Pseudonym, region: str | None, now: datetime) -> None: ...
+    async def forget(self, member: Pseudonym) -> int: ...
+    async def purge_expired(self, now: datetime) -> int: ...
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+class SqliteStore:
+    """The store on one SQLite file, WAL journal, secure_delete on."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+        # aiosqlite runs statements in order on one thread, but two coroutines could still
+        # interleave statements inside one transaction; this lock keeps them whole.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, data_dir: Path, check_value: str) -> SqliteStore:
+        """Open (creating if needed) the database and check it belongs to this secret."""
+        path = data_dir / DATABASE_FILE_NAME
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None, timeout=2.0)
+        except sqlite3.Error as error:
+            raise StoreError(_explain(error, path)) from None
+        store = cls(connection, path)
+        try:
+            await store._prepare(check_value)
+        except sqlite3.Error as error:
+            await connection.close()
+            raise StoreError(_explain(error, path)) from None
+        except StoreError:
+            await connection.close()
+            raise
+        return store
+
+    async def _prepare(self, check_value: str) -> None:
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA secure_delete=ON")
+        await self._db.execute("PRAGMA foreign_keys=ON")
+        async with self._db.execute("PRAGMA quick_check") as cursor:
+            row = await cursor.fetchone()
+        if row is None or row[0] != "ok":
+            raise StoreError(f"the database {self.path} is damaged; {_RESTORE_HINT}")
+        await self._migrate()
+        async with self._transaction():
+            async with self._db.execute(
+                "SELECT value FROM meta WHERE key = 'secret_check'"
+            ) as cursor:
+                found = await cursor.fetchone()
+            if found is None:
+                await self._db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('secret_check', ?)", (check_value,)
+                )
+            elif found[0] != check_value:
+                raise StoreError(
+                    f"the database {self.path} was made with a different secret: restore the "
+                    "original PORCHLIGHT_SECRET (or the data folder's secret file)"
+                )
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"the database {self.path} is from a newer Porchlight (schema {version}); "
+                "upgrade Porchlight to use it"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            async with self._transaction():
+                for statement in _statements(script):
+                    await self._db.execute(statement)
+                await self._db.execute(f"PRAGMA user_version = {number}")
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[None]:
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def ping(self) -> bool:
+        try:
+            async with self._db.execute("SELECT 1") as cursor:
+                return await cursor.fetchone() is not None
+        except sqlite3.Error:
+            return False
+
+    async def table_names(self) -> list[str]:
+        async with self._db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        ) as cursor:
+            return [str(row[0]) async for row in cursor]
+
+    async def column_names(self, table: str) -> list[str]:
+        async with self._db.execute("SELECT name FROM pragma_table_info(?)", (table,)) as cursor:
+            return [str(row[0]) async for row in cursor]
+
+    async def get_region(self, chat: Pseudonym, now: datetime) -> str | None:
+        async with self._db.execute(
+            "SELECT region FROM chat_preferences WHERE pseudonym = ? AND expires_at > ?",
+            (chat, _epoch(now)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else row[0]
+
+    async def set_region(self, chat: Pseudonym, region: str | None, now: datetime) -> None:
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO chat_preferences (pseudonym, region, expires_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (pseudonym) DO UPDATE SET region = excluded.region, "
+                "expires_at = excluded.expires_at",
+                (chat, region, _epoch(now + PREFERENCE_LIFETIME)),
+            )
+
+    async def forget(self, member: Pseudonym) -> int:
+        """Erase every row keyed by this pseudonym, in every table the inventory lists."""
+        erased = 0
+        async with self._transaction():
+            for entry in inventory.TABLES:
+                if entry.pseudonym_column is None:
+                    continue
+                cursor = await self._db.execute(
+                    f"DELETE FROM {entry.name} WHERE {entry.pseudonym_column} = ?",  # noqa: S608 - names from the inventory
+                    (member,),
+                )
+                erased += cursor.rowcount
+        await self._checkpoint()
+        return erased
+
+    async def purge_expired(self, now: datetime) -> int:
+        erased = 0
+        async with self._transaction():
+            for entry in inventory.TABLES:
+                if not entry.expires:
+                    continue
+                cursor = await self._db.execute(
+                    f"DELETE FROM {entry.name} WHERE expires_at <= ?",  # noqa: S608 - names from the inventory
+                    (_epoch(now),),
+                )
+                erased += cursor.rowcount
+        if erased:
+            await self._checkpoint()
+        return erased
+
+    async def _checkpoint(self) -> None:
+        """Fold the WAL into the database and truncate it, so erased rows leave no copy."""
+        async with self._lock:
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+_RESTORE_HINT = "restore it from a backup, or move it aside to start afresh"
+
+
+def _statements(script: str) -> list[str]:
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def _explain(error: sqlite3.Error, path: Path) -> str:
+    """Turn SQLite's error into one line an operator can act on."""
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return f"the database {path} is locked by another program; stop it and start again"
+    if "readonly" in text or "read-only" in text:
+        return f"the database {path} is read-only; give Porchlight write access to the folder"
+    if "unable to open" in text:
+        return f"the database {path} cannot be opened; check the folder exists and is writable"
+    if "full" in text:
+        return f"the disk holding {path} is full; free some space and start again"
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return f"the database {path} is damaged; {_RESTORE_HINT}"
+    return f"the database {path} cannot be used ({type(error).__name__})"

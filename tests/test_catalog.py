@@ -1,0 +1,113 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from bot import inventory
+from bot.catalog import Catalog, CatalogError, Html
+from bot.commands import GROUP_COMMANDS, PRIVATE_COMMANDS, command_list
+from bot.privacy_notice import markdown_table, render_privacy
+from bot.resources import render_resources
+
+CATALOG = Catalog.load()
+ROOT = Path(__file__).resolve().parent.parent
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+def test_every_key_used_in_code_exists() -> None:
+    used: set[str] = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        used |= set(re.findall(r"\"((?:[a-z_]+\.)+[a-z_]+)\"", path.read_text(encoding="utf-8")))
+    known = set(CATALOG.text_keys())
+    candidates = {key for key in used if key.split(".")[0] in {k.split(".")[0] for k in known}}
+    assert candidates - known == set()
+
+
+def test_every_inventory_entry_has_words_for_members() -> None:
+    for table in inventory.TABLES:
+        for part in ("what", "why", "how_long"):
+            assert f"privacy.tables.{table.name}.{part}" in CATALOG.text_keys()
+    for stored in inventory.FILES:
+        for part in ("what", "why", "how_long"):
+            assert f"privacy.files.{stored.name}.{part}" in CATALOG.text_keys()
+
+
+def test_values_are_escaped_and_html_fragments_are_not() -> None:
+    assert "&lt;b&gt;" in CATALOG.text("resources.unknown_region", "en", given="<b>", codes="")
+    assert "<i>x</i>" in CATALOG.text(
+        "privacy.item", "en", what=Html("<i>x</i>"), why="", how_long=""
+    )
+
+
+def test_language_fallback() -> None:
+    assert CATALOG.language_for("en-GB") == "en"
+    assert CATALOG.language_for("xx") == "en"
+    assert CATALOG.language_for(None) == "en"
+
+
+def test_a_second_language_falls_back_key_by_key(tmp_path: Path) -> None:
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "en.toml").write_text('[a]\nhello = "Hello {name}"\nbye = "Bye"\n')
+    (tmp_path / "texts" / "es.toml").write_text('[a]\nhello = "Hola {name}"\n')
+    (tmp_path / "crisis_lines.toml").write_bytes(
+        (ROOT / "bot" / "content" / "crisis_lines.toml").read_bytes()
+    )
+    catalog = Catalog.load(tmp_path)
+    assert catalog.language_for("es-MX") == "es"
+    assert catalog.text("a.hello", "es", name="Ana") == "Hola Ana"
+    assert catalog.text("a.bye", "es") == "Bye"
+
+
+def test_a_translation_with_other_placeholders_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "en.toml").write_text('[a]\nhello = "Hello {name}"\n')
+    (tmp_path / "texts" / "es.toml").write_text('[a]\nhello = "Hola {nombre}"\n')
+    with pytest.raises(CatalogError, match="placeholders"):
+        Catalog.load(tmp_path)
+
+
+def test_crisis_lines_come_only_from_the_shared_list() -> None:
+    shared = ROOT.parent / "shared" / "crisis-lines.md"
+    if not shared.exists():
+        pytest.skip("../shared is not beside this checkout")
+    source = shared.read_text(encoding="utf-8")
+    for region in CATALOG.crisis_lines.regions.values():
+        for line in region.lines:
+            for number in re.findall(r"\d[\d -]{1,}\d", line.contact):
+                assert number in source, f"{region.code}: {number} is not in crisis-lines.md"
+            assert line.name.split(" (")[0] in source
+    assert CATALOG.crisis_lines.directory.url in source
+
+
+@pytest.mark.parametrize("region", [None, "JP", *CATALOG.crisis_lines.regions])
+def test_resources_fit_one_message_and_always_offer_the_directory(region: str | None) -> None:
+    rendered = render_resources(CATALOG, "en", region)
+    assert len(rendered) < TELEGRAM_TEXT_LIMIT
+    assert "findahelpline.com" in rendered
+    assert "emergency" in rendered
+
+
+def test_every_text_fits_a_message() -> None:
+    for key in CATALOG.text_keys():
+        assert len(CATALOG.text(key, "en", **_dummy(key))) < TELEGRAM_TEXT_LIMIT, key
+    assert len(render_privacy(CATALOG, "en")) < TELEGRAM_TEXT_LIMIT
+
+
+def test_command_menus_are_valid_for_telegram() -> None:
+    for scope, names in (("private", PRIVATE_COMMANDS), ("group", GROUP_COMMANDS)):
+        commands = command_list(CATALOG, "en", scope)
+        assert [c.command for c in commands] == list(names)
+        for command in commands:
+            assert re.fullmatch(r"[a-z0-9_]{1,32}", command.command)
+            assert 1 <= len(command.description) <= 256
+
+
+def test_readme_privacy_table_is_the_inventory() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert markdown_table(CATALOG) in readme, "regenerate with: python -m bot.privacy_notice"
+
+
+def _dummy(key: str) -> dict[str, str]:
+    from bot.catalog import placeholders
+
+    return {name: "x" for name in placeholders(CATALOG.template(key))}

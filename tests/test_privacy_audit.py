@@ -1,0 +1,84 @@
+"""Privacy is a test, not a promise: after a scenario with known members, nothing on disk
+or in the logs may contain their ids, names, usernames or words (or the token)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from telegram import Update
+from telegram.ext import MessageHandler, filters
+
+from bot.handlers.common import Context
+from bot.sim import BotApiSimulator
+from tests.conftest import Harness
+from tests.privacy_audit import KnownMember, captured_logs, find_leaks, forbidden_needles
+
+MEMBERS = [
+    KnownMember(
+        5839201746, "Marisol", "marisol_quietly", ["I slipped last night after the wedding"]
+    ),
+    KnownMember(6120447893, "Tobiah", "tobiah_north", ["Ninety days today and scared of tomorrow"]),
+    KnownMember(7301958264, "Ingrid", "ingrid_at_dawn", ["Can't sleep again, the craving is loud"]),
+]
+GROUP_WORDS = "Thanks for holding the meeting, see you Thursday"
+
+
+async def run_scenario(sim: BotApiSimulator) -> None:
+    """Several members doing everything the bot offers, one of them forgetting."""
+    users = [
+        sim.add_user(m.first_name, username=m.username, user_id=m.telegram_id) for m in MEMBERS
+    ]
+    group = sim.add_group("Evening Group", members=users, admins=users[:1])
+    for user, member in zip(users, MEMBERS, strict=True):
+        chat = sim.private_chat(user)
+        for text in ("/start", "/privacy", "/resources", member.words[0], "/nonsense"):
+            sent = sim.send_text(user, text)
+            await sim.next_bot_message(chat, after=sent.message_id)
+        sent = sim.send_text(user, "/resources")
+        reply = await sim.next_bot_message(chat, after=sent.message_id)
+        sim.press_button(user, reply, index=0)
+        picker = await sim.next_bot_message(chat, after=reply.message_id)
+        sim.press_button(user, picker, index=2)
+        await sim.wait_for(lambda c=chat: sim.messages(c)[-1].edited, timeout=5)
+    sent = sim.send_text(users[0], "/forget")
+    await sim.next_bot_message(sim.private_chat(users[0]), after=sent.message_id)
+    sim.send_text(users[1], GROUP_WORDS, chat=group)
+    sent = sim.send_text(users[2], "/resources", chat=group)
+    await sim.next_bot_message(group, after=sent.message_id)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"secret": "audit-" + "s" * 40}])
+async def test_nothing_identifying_is_stored_or_logged(harness: Harness) -> None:
+    with captured_logs(harness.sim.token) as logs:
+        await run_scenario(harness.sim)
+        logging.getLogger("bot.audit").debug("scenario finished")
+    assert "scenario finished" in logs.getvalue(), "the audit must see DEBUG lines"
+    needles = forbidden_needles(MEMBERS, harness.sim.token)
+    needles["group words"] = GROUP_WORDS.encode()
+    assert find_leaks(harness.data_dir, logs.getvalue(), needles) == []
+    # The scenario did store something: the audit searched real rows, not an empty folder.
+    db = (harness.data_dir / "porchlight.sqlite3").read_bytes()
+    keys = harness.services.keyring
+    assert keys.pseudonym(MEMBERS[1].telegram_id).encode() in db
+
+
+@pytest.mark.parametrize("settings_overrides", [{"secret": "audit-" + "s" * 40}])
+async def test_canary_a_leaky_handler_makes_the_audit_fail(harness: Harness) -> None:
+    """Proves the audit bites: a handler that logs who said what must be caught."""
+    leaky_logger = logging.getLogger("bot.handlers.leaky")
+
+    async def leaky(update: Update, context: Context) -> None:
+        user, message = update.effective_user, update.effective_message
+        if user and message:
+            leaky_logger.debug("%s (%s) said %s", user.first_name, user.id, message.text)
+
+    harness.app.add_handler(MessageHandler(filters.TEXT, leaky), group=-99)
+    with captured_logs(harness.sim.token) as logs:
+        await run_scenario(harness.sim)
+    leaks = find_leaks(
+        harness.data_dir, logs.getvalue(), forbidden_needles(MEMBERS, harness.sim.token)
+    )
+    assert any("name found in the log" in leak for leak in leaks)
+    assert any("id as text found in the log" in leak for leak in leaks)
+    assert any("words #0 found in the log" in leak for leak in leaks)
