@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -66,7 +67,10 @@ async def run_demo(settings: Settings) -> int:
     scratch = None
     if "PORCHLIGHT_DATA_DIR" not in os.environ:
         scratch = tempfile.TemporaryDirectory(prefix="porchlight-demo-")
-        settings = dataclasses.replace(settings, data_dir=Path(scratch.name))
+        # A throwaway secret too: nothing here needs backing up.
+        settings = dataclasses.replace(
+            settings, data_dir=Path(scratch.name), secret=secrets.token_urlsafe(48)
+        )
     async with BotApiSimulator() as sim:
         settings = dataclasses.replace(settings, token=sim.token, base_url=sim.base_url)
         prepared = await prepare(settings)

@@ -488,8 +488,11 @@ class SimDriver:
                     f"last calls: {self._recent_calls_summary()}"
                 )
             # Re-check at least every 0.25 s: the world can change without a notification.
+            # asyncio.timeout, not asyncio.wait_for: on Python 3.11 wait_for can swallow a
+            # cancellation that lands while the inner wait finishes, hanging the caller.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), min(remaining, 0.25))
+                async with asyncio.timeout(min(remaining, 0.25)):
+                    await changed.wait()
 
     def _recent_calls_summary(self) -> str:
         return "(none)"

@@ -214,7 +214,8 @@ class BotApiSimulator(SimDriver):
     async def _sleep(self, seconds: float) -> None:
         # Sleeps end early when the simulator stops, so stop() never waits on a fault.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.closing.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self.closing.wait()
 
     def _answer(self, call: ApiCall, error: ApiError) -> web.StreamResponse:
         call.status, call.error = error.status, error.description

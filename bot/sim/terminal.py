@@ -14,6 +14,19 @@ from bot.sim.server import BotApiSimulator
 from bot.sim.state import SimChat, SimMessage, SimUser
 
 BOT_LABEL = "Porchlight"
+SETTLE_SECONDS = 3.0
+_ANSWERS = frozenset(
+    {
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "answerCallbackQuery",
+        "copyMessage",
+        "sendPhoto",
+        "sendDocument",
+        "answerInlineQuery",
+    }
+)
 WRAP = 76
 BANNER = """\
 Porchlight demo: you are a member chatting with the bot on a simulated Telegram.
@@ -149,14 +162,18 @@ class _Terminal:
         if text.isdigit():
             text = ":" + text
         if not text.startswith(":"):
+            since = len(self.sim.calls)
             self.say(text)
+            await self.settle(since)
             return True
         command, _, rest = text[1:].partition(" ")
         command, rest = command.lower(), rest.strip()
         if command in ("quit", "q", "exit"):
             return False
         if command.isdigit():
+            since = len(self.sim.calls)
             self.press(int(command))
+            await self.settle(since)
         elif command == "as":
             self.switch_member(rest)
         elif command == "in":
@@ -170,6 +187,17 @@ class _Terminal:
         else:
             self.write(f"  Unknown command :{command} (try :help)")
         return True
+
+    async def settle(self, since: int) -> None:
+        """Give the bot a moment to answer before the next line, so typed-ahead or piped
+        input (`:1` right after a command) acts on the answer it was meant for."""
+
+        def answered() -> bool:
+            return any(call.method in _ANSWERS for call in self.sim.calls[since:])
+
+        with contextlib.suppress(TimeoutError):
+            await self.sim.wait_for(answered, timeout=SETTLE_SECONDS)
+            await asyncio.sleep(0.1)  # a reply often comes in two calls (answer, then send)
 
     def say(self, text: str) -> None:
         try:

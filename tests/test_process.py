@@ -1,0 +1,148 @@
+"""End to end: the real `python -m bot` process, as an operator or a newcomer runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.sim import BotApiSimulator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PORCHLIGHT_"))}
+    env.update({"PORCHLIGHT_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"})
+    env.update(values)
+    return env
+
+
+async def start_bot(
+    env: dict[str, str], *args: str, cwd: Path = ROOT, stdin: int | None = None
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=env,
+        stdin=stdin,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def finish(process: asyncio.subprocess.Process, seconds: float = 30) -> tuple[int, str, str]:
+    async with asyncio.timeout(seconds):
+        out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({}, "TELEGRAM_BOT_TOKEN"),
+        (
+            {"TELEGRAM_BOT_TOKEN": "123:abcdefghijklmn", "TELEGRAM_API_BASE_URL": "http://x"},
+            "TELEGRAM_API_BASE_URL",
+        ),
+        (
+            {"TELEGRAM_BOT_TOKEN": "123:abcdefghijklmn", "PORCHLIGHT_LOG_LEVEL": "chatty"},
+            "PORCHLIGHT_LOG_LEVEL",
+        ),
+    ],
+)
+async def test_bad_settings_are_one_line_and_exit_2(
+    tmp_path: Path, env: dict[str, str], names: str
+) -> None:
+    # Run from an empty folder, so no developer's .env is read.
+    code, _, err = await finish(await start_bot(bot_env(tmp_path, **env), cwd=tmp_path))
+    assert code == 2
+    assert names in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+async def test_a_token_telegram_rejects_names_the_variable(
+    sim: BotApiSimulator, tmp_path: Path
+) -> None:
+    env = bot_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN="999999:WRONG-token-for-this-bot",
+        TELEGRAM_API_BASE_URL=sim.base_url,
+    )
+    code, _, err = await finish(await start_bot(env, cwd=tmp_path))
+    assert code == 2
+    assert "TELEGRAM_BOT_TOKEN was rejected" in err
+    assert "999999:WRONG-token-for-this-bot" not in err
+    assert "Traceback" not in err
+
+
+async def test_the_bot_runs_answers_and_stops_cleanly_on_sigterm(
+    sim: BotApiSimulator, tmp_path: Path
+) -> None:
+    env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=sim.token, TELEGRAM_API_BASE_URL=sim.base_url)
+    process = await start_bot(env, cwd=tmp_path)
+    try:
+        member = sim.add_user("Dana")
+        sent = sim.send_text(member, "/start")
+        reply = await sim.next_bot_message(
+            sim.private_chat(member), after=sent.message_id, timeout=20
+        )
+        assert "Porchlight" in reply.text
+
+        second = await start_bot(env, cwd=tmp_path)
+        code, _, err = await finish(second)
+        assert code == 2
+        assert "already running" in err
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code, _, err = await finish(process)
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert sim.token not in err
+    assert "back it up" in err  # the generated secret is announced once
+
+
+async def test_a_changed_secret_is_refused_at_start(sim: BotApiSimulator, tmp_path: Path) -> None:
+    env = bot_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=sim.token,
+        TELEGRAM_API_BASE_URL=sim.base_url,
+        PORCHLIGHT_SECRET="first-secret-" + "a" * 30,
+    )
+    process = await start_bot(env, cwd=tmp_path)
+    member = sim.add_user("Eli")
+    sent = sim.send_text(member, "/help")
+    await sim.next_bot_message(sim.private_chat(member), after=sent.message_id, timeout=20)
+    process.send_signal(signal.SIGTERM)
+    assert (await finish(process))[0] == 0
+    env["PORCHLIGHT_SECRET"] = "second-secret-" + "b" * 30
+    code, _, err = await finish(await start_bot(env, cwd=tmp_path))
+    assert code == 2
+    assert "different secret" in err
+
+
+async def test_the_demo_runs_a_conversation_and_quits(tmp_path: Path) -> None:
+    env = bot_env(tmp_path)
+    del env["PORCHLIGHT_DATA_DIR"]
+    process = await start_bot(env, "--demo", cwd=tmp_path, stdin=asyncio.subprocess.PIPE)
+    assert process.stdin is not None
+    process.stdin.write(b"/start\n/resources\n:1\n:5\n:in group\n/help\n:quit\n")
+    await process.stdin.drain()
+    code, out, err = await finish(process, seconds=60)
+    assert code == 0, err
+    assert "Porchlight demo" in out
+    assert "peer support, not professional care" in out
+    assert "13 11 14" in out  # pressed Australia in the region picker
+    assert "What I can do in a group" in out
+    assert "Bye." in out
+    assert "Traceback" not in err
+    assert not (tmp_path / "data").exists()  # the demo keeps nothing
