@@ -15,7 +15,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter, Defaults
 
 from bot.commands import publish_commands
-from bot.handlers import fallback, privacy, resources, welcome
+from bot.handlers import fallback, membership, privacy, resources, welcome
 from bot.handlers.common import App, Context
 from bot.services import SERVICES_KEY, Services, services_of
 from bot.updates_guard import TolerantUpdatesRequest
@@ -23,7 +23,7 @@ from bot.updates_guard import TolerantUpdatesRequest
 logger = logging.getLogger(__name__)
 
 PURGE_INTERVAL = timedelta(hours=1)
-HANDLER_MODULES = (welcome, privacy, resources, fallback)
+HANDLER_MODULES = (welcome, privacy, resources, membership, fallback)
 
 
 def build_application(

@@ -48,6 +48,7 @@ class Store(Protocol):
     async def get_region(self, chat: Pseudonym, now: datetime) -> str | None: ...
     async def set_region(self, chat: Pseudonym, region: str | None, now: datetime) -> None: ...
     async def forget(self, member: Pseudonym) -> int: ...
+    async def move_chat(self, old: Pseudonym, new: Pseudonym) -> int: ...
     async def purge_expired(self, now: datetime) -> int: ...
 
 
@@ -185,6 +186,21 @@ class SqliteStore:
                 erased += cursor.rowcount
         await self._checkpoint()
         return erased
+
+    async def move_chat(self, old: Pseudonym, new: Pseudonym) -> int:
+        """A group became a supergroup and got a new id: its rows follow it."""
+        moved = 0
+        async with self._transaction():
+            for entry in inventory.TABLES:
+                if entry.pseudonym_column is None:
+                    continue
+                column = entry.pseudonym_column
+                cursor = await self._db.execute(
+                    f"UPDATE OR REPLACE {entry.name} SET {column} = ? WHERE {column} = ?",  # noqa: S608 - names from the inventory
+                    (new, old),
+                )
+                moved += cursor.rowcount
+        return moved
 
     async def purge_expired(self, now: datetime) -> int:
         erased = 0

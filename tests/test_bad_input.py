@@ -7,7 +7,7 @@ from tests.conftest import Harness
 
 
 async def still_answers(sim: BotApiSimulator, user: SimUser, chat: SimChat | None = None) -> int:
-    """Send /help and return how many bot messages arrived since `since` (see callers)."""
+    """Send /help, check the bot answers it, and return the answer's message id."""
     where = chat or sim.private_chat(user)
     sent = sim.send_text(user, "/help", chat=chat)
     reply = await sim.next_bot_message(where, after=sent.message_id)
@@ -128,3 +128,16 @@ def test_readable_updates_keeps_ids_of_the_unreadable() -> None:
     )
     assert kept == [{"update_id": 1}, good_update()]
     assert skipped == 3
+
+
+async def test_an_empty_text_message_does_not_stop_the_bot(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Yael", started=True)
+    person = {"id": member.id, "is_bot": False, "first_name": member.first_name}
+    chat = {"id": member.id, "type": "private", "first_name": member.first_name}
+    sim.inject_raw(
+        {"message": {"message_id": 900, "date": 0, "chat": chat, "from": person, "text": ""}}
+    )
+    answer = await sim.next_bot_message(sim.private_chat(member), after=0)
+    assert "/help" in answer.text
+    await still_answers(sim, member)

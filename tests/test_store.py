@@ -161,3 +161,15 @@ async def _delete_everything_then_fail(store: SqliteStore) -> None:
     async with store._transaction():
         await store._db.execute("DELETE FROM chat_preferences")
         raise RuntimeError("power cut mid-change")
+
+
+async def test_move_chat_carries_rows_to_the_new_id(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    old, new = KEYS.pseudonym(-4001), KEYS.pseudonym(-1009004001)
+    try:
+        await store.set_region(old, "NL", NOW)
+        assert await store.move_chat(old, new) == 1
+        assert await store.get_region(old, NOW) is None
+        assert await store.get_region(new, NOW) == "NL"
+    finally:
+        await store.close()
