@@ -272,21 +272,31 @@ def _media_name(message: SimMessage) -> str:
     return "(message)"
 
 
-def _start_reader(stdin: TextIO, lines: asyncio.Queue[str | None]) -> None:
-    """Read stdin on a daemon thread: a blocked read must not keep the process alive at exit."""
+def _start_reader(stdin: TextIO, lines: asyncio.Queue[str | None]) -> threading.Event:
+    """Read stdin on a daemon thread: a blocked read must not keep the process alive at exit.
+
+    Returns the event that tells the thread the terminal is done with it.
+    """
     loop = asyncio.get_running_loop()
+    done = threading.Event()
 
     def read() -> None:
-        while True:
+        while not done.is_set():
             try:
                 line = stdin.readline()
-            except (OSError, ValueError):
+            except Exception:  # a broken stdin is the end of input, not a crash in a thread
                 line = ""
-            loop.call_soon_threadsafe(lines.put_nowait, line or None)
+            if done.is_set():
+                return
+            try:
+                loop.call_soon_threadsafe(lines.put_nowait, line or None)
+            except RuntimeError:
+                return  # the event loop has closed: nobody is listening any more
             if not line:
                 return
 
     threading.Thread(target=read, name="demo-stdin", daemon=True).start()
+    return done
 
 
 async def run_terminal(
@@ -297,7 +307,7 @@ async def run_terminal(
     terminal.write(BANNER)
     terminal.write(f"  You are {terminal.me.first_name}, in {terminal.here.name}. Say /start.")
     lines: asyncio.Queue[str | None] = asyncio.Queue()
-    _start_reader(stdin, lines)
+    reader_done = _start_reader(stdin, lines)
     printer = asyncio.create_task(terminal.show_bot_output())
     try:
         while True:
@@ -307,6 +317,7 @@ async def run_terminal(
     except (asyncio.CancelledError, KeyboardInterrupt):
         pass  # Ctrl-C: leave as quietly as :quit
     finally:
+        reader_done.set()
         printer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await printer

@@ -21,7 +21,10 @@ class LineFeed(io.StringIO):
         self.lines.put(line + "\n")
 
     def readline(self, size: int | None = -1, /) -> str:  # type: ignore[override]
-        return self.lines.get(timeout=10)
+        try:
+            return self.lines.get(timeout=10)
+        except queue.Empty:
+            return ""  # nothing more was fed: end of input
 
 
 async def wait_for_output(out: io.StringIO, text: str) -> None:
