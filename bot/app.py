@@ -11,37 +11,35 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import LinkPreviewOptions
-from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter, Defaults
+from telegram.ext import ApplicationBuilder, BaseRateLimiter, Defaults
 
 from bot.commands import publish_commands
-from bot.handlers import fallback, membership, privacy, resources, welcome
+from bot.handlers import fallback, membership, operator, privacy, resources, safety, welcome
 from bot.handlers.common import App, Context
+from bot.priority import CrisisFirstRateLimiter
 from bot.services import SERVICES_KEY, Services, services_of
 from bot.updates_guard import TolerantUpdatesRequest
 
 logger = logging.getLogger(__name__)
 
 PURGE_INTERVAL = timedelta(hours=1)
-HANDLER_MODULES = (welcome, privacy, resources, membership, fallback)
+# Safety first: its handler runs in an early group, before any feature sees a message.
+HANDLER_MODULES = (safety, welcome, privacy, resources, membership, operator, fallback)
 
 
 def build_application(
     services: Services, *, rate_limiter: BaseRateLimiter[Any] | None = None
 ) -> App:
     settings = services.settings
-    application = (
+    application: App = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        # parse_mode is passed where text is sent (handlers.common.HTML), not as a default:
+        # PTB would add a default parse_mode to calls that have no such parameter.
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .rate_limiter(rate_limiter or CrisisFirstRateLimiter())
         .get_updates_request(TolerantUpdatesRequest(connection_pool_size=1))
         .build()
     )

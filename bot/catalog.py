@@ -35,6 +35,8 @@ class CrisisLine:
     contact: str
     hours: str
     source: str
+    url: str | None = None
+    url_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class CrisisLines:
     directory: Directory
     fallback_emergency: str
     regions: dict[str, Region]
+    naloxone_over_the_counter: frozenset[str] = frozenset()
 
     def region(self, code: str | None) -> Region | None:
         return None if code is None else self.regions.get(code.upper())
@@ -162,9 +165,12 @@ def _load_crisis_lines(path: Path) -> CrisisLines:
             for line in lines:
                 if line.kind not in _LINE_KINDS:
                     raise CatalogError(f"{path.name}: {entry['code']}: unknown kind {line.kind}")
+                if (line.url is None) != (line.url_label is None):
+                    raise CatalogError(f"{path.name}: {line.name}: url and url_label go together")
             code = str(entry["code"]).upper()
             regions[code] = Region(code, entry["name"], entry["emergency"], lines)
         fallback = str(data["fallback"]["emergency"])
+        naloxone = frozenset(data.get("overdose", {}).get("naloxone_over_the_counter", []))
     except (KeyError, TypeError) as error:
         raise CatalogError(f"{path.name}: missing or unexpected field {error}") from None
-    return CrisisLines(directory, fallback, regions)
+    return CrisisLines(directory, fallback, regions, naloxone)

@@ -29,6 +29,8 @@ class Settings:
     secret: str | None = field(repr=False)
     region: str | None
     log_level: str
+    # The one chat where /stats answers; counts only, never ids or words.
+    operator_chat: int | None = None
 
     @property
     def base_file_url(self) -> str:
@@ -108,6 +110,15 @@ def load_settings(
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"PORCHLIGHT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
 
+    operator_raw = get("PORCHLIGHT_OPERATOR_CHAT")
+    operator_chat = None
+    if operator_raw is not None:
+        if not re.fullmatch(r"-?\d{1,20}", operator_raw):
+            raise ConfigError(
+                "PORCHLIGHT_OPERATOR_CHAT must be a numeric Telegram chat id, e.g. -1001234567890"
+            )
+        operator_chat = int(operator_raw)
+
     return Settings(
         token=token,
         base_url=base_url,
@@ -115,6 +126,7 @@ def load_settings(
         secret=secret,
         region=region,
         log_level=log_level,
+        operator_chat=operator_chat,
     )
 
 

@@ -36,13 +36,22 @@ TABLES: tuple[StoredTable, ...] = (
         expires=False,
     ),
     StoredTable(
-        name="chat_preferences",
+        name="group_settings",
         columns={
-            "pseudonym": "a keyed pseudonym (HMAC) of the chat id, never the id itself",
-            "region": "a two-letter region code for crisis lines, or none",
+            "pseudonym": "a keyed pseudonym (HMAC) of the group's chat id, never the id itself",
+            "crisis_posts": "whether the group's admins want crisis posts in the group",
             "expires_at": "when the row is deleted",
         },
         pseudonym_column="pseudonym",
+    ),
+    StoredTable(
+        name="daily_counts",
+        columns={
+            "day": "a date (UTC)",
+            "name": "what was counted, such as crisis answers in private chats",
+            "count": "how many times that day",
+            "expires_at": "when the row is deleted",
+        },
     ),
 )
 

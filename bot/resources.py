@@ -1,71 +1,138 @@
-"""The /resources answer: crisis lines and professional help for a region (pure)."""
+"""Help-now answers: crisis lines, emergency numbers and overdose steps for a region (pure).
+
+One renderer serves /resources and every crisis answer, so a member sees the same lines
+whichever way they arrive. Numbers stay in the text, where they can be copied or tapped;
+websites become URL buttons.
+"""
 
 from __future__ import annotations
 
-from bot.catalog import Catalog
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.catalog import Catalog, CrisisLine, Region
 
 INTERNATIONAL = "INT"
 
 
-def resolve_region(chosen: str | None, operator_default: str | None) -> str | None:
-    """The member's own choice first, then the operator's region; None is international.
+class AnswerKind(StrEnum):
+    """What the answer is for; short values, since they ride in callback data."""
 
-    Never guessed from a member's language: Spanish speakers live in many countries.
-    """
+    RESOURCES = "r"  # asked for with /resources
+    CRISIS = "c"  # crisis language in a private chat
+    OVERDOSE = "o"  # an overdose, the writer's or someone else's
+    CONCERN = "w"  # worrying, but not a crisis
+    GROUP = "g"  # crisis language in a group: a post for everyone, pointing at no one
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, url)
+
+
+def resolve_region(chosen: str | None, operator_default: str | None) -> str | None:
+    """The member's choice (carried in the button they pressed), else the operator's region;
+    None means the international directory. Never guessed from a member's language."""
     if chosen == INTERNATIONAL:
         return None
     return chosen or operator_default
 
 
-def render_resources(catalog: Catalog, language: str, region_code: str | None) -> str:
-    lines = catalog.crisis_lines
-    region = lines.region(region_code)
-    parts: list[str] = []
-    if region is None:
-        parts.append(catalog.text("resources.header_international", language))
-        parts.append(catalog.text("resources.emergency", language, number=lines.fallback_emergency))
-        if region_code is not None:
-            parts.append(catalog.text("resources.no_lines", language))
-    else:
-        parts.append(catalog.text("resources.header", language, region=region.name))
-        parts.append(catalog.text("resources.emergency", language, number=region.emergency))
-        crisis = [line for line in region.lines if line.kind == "crisis"]
-        parts.append(
-            "\n".join(
-                catalog.text(
-                    "resources.line",
-                    language,
-                    name=line.name,
-                    contact=line.contact,
-                    hours=line.hours,
-                )
-                for line in crisis
-            )
-        )
-    parts.append(
-        catalog.text(
-            "resources.directory",
-            language,
-            url=lines.directory.url,
-            name=lines.directory.name,
-            about=lines.directory.about,
-        )
-    )
-    treatment = (
-        [] if region is None else [line for line in region.lines if line.kind == "treatment"]
-    )
-    help_lines = [catalog.text("resources.treatment_header", language)]
-    help_lines += [
-        catalog.text(
-            "resources.line", language, name=line.name, contact=line.contact, hours=line.hours
-        )
-        for line in treatment
-    ]
-    help_lines.append(catalog.text("resources.professional", language))
-    parts.append("\n".join(help_lines))
-    parts.append(catalog.text("resources.closing", language))
-    return "\n\n".join(parts)
+def is_known_region(catalog: Catalog, code: str) -> bool:
+    return code == INTERNATIONAL or code in catalog.crisis_lines.regions
 
 
 def region_codes(catalog: Catalog) -> list[str]:
-    return list(catalog.crisis_lines.regions)
+    return [*catalog.crisis_lines.regions, INTERNATIONAL]
+
+
+def render(catalog: Catalog, language: str, kind: AnswerKind, region_code: str | None) -> Rendered:
+    lines = catalog.crisis_lines
+    region = lines.region(region_code)
+    emergency = region.emergency if region else lines.fallback_emergency
+
+    def t(key: str, **values: object) -> str:
+        return catalog.text(key, language, **values)
+
+    parts: list[str] = []
+    if kind is AnswerKind.OVERDOSE:
+        parts.append(t("overdose.call_first", number=emergency))
+        parts.append(t("overdose.steps"))
+        if region is not None and region.code in lines.naloxone_over_the_counter:
+            parts.append(t("overdose.naloxone_otc"))
+    elif kind is AnswerKind.CRISIS:
+        parts.append(t("crisis.opening"))
+        parts.append(t("crisis.emergency", number=emergency))
+    elif kind is AnswerKind.CONCERN:
+        parts.append(t("concern.opening"))
+    elif kind is AnswerKind.GROUP:
+        parts.append(t("crisis.group_opening"))
+        parts.append(t("crisis.emergency", number=emergency))
+    else:
+        parts.append(
+            t("resources.header", region=region.name)
+            if region
+            else t("resources.header_international")
+        )
+        parts.append(t("resources.emergency", number=emergency))
+
+    parts.append(_lines_block(catalog, language, region, region_code))
+    if kind is AnswerKind.RESOURCES:
+        parts.append(_treatment_block(catalog, language, region))
+    closing = {
+        AnswerKind.RESOURCES: "resources.closing",
+        AnswerKind.CRISIS: "crisis.closing",
+        AnswerKind.OVERDOSE: "overdose.closing",
+        AnswerKind.CONCERN: "concern.closing",
+        AnswerKind.GROUP: "crisis.group_closing",
+    }[kind]
+    parts.append(t(closing))
+    return Rendered("\n\n".join(part for part in parts if part), _links(catalog, region))
+
+
+def _line(catalog: Catalog, language: str, line: CrisisLine) -> str:
+    return catalog.text(
+        "resources.line", language, name=line.name, contact=line.contact, hours=line.hours
+    )
+
+
+def _lines_block(
+    catalog: Catalog, language: str, region: Region | None, region_code: str | None
+) -> str:
+    directory = catalog.crisis_lines.directory
+    rows: list[str] = []
+    if region is None:
+        if region_code not in (None, INTERNATIONAL):
+            rows.append(catalog.text("resources.no_lines", language))
+    else:
+        rows += [_line(catalog, language, line) for line in region.lines if line.kind == "crisis"]
+    rows.append(
+        catalog.text(
+            "resources.directory",
+            language,
+            name=directory.name,
+            about=directory.about,
+            url=directory.url,
+        )
+    )
+    return "\n".join(rows)
+
+
+def _treatment_block(catalog: Catalog, language: str, region: Region | None) -> str:
+    rows = [catalog.text("resources.treatment_header", language)]
+    if region is not None:
+        rows += [_line(catalog, language, ln) for ln in region.lines if ln.kind == "treatment"]
+    rows.append(catalog.text("resources.professional", language))
+    return "\n".join(rows)
+
+
+def _links(catalog: Catalog, region: Region | None) -> list[tuple[str, str]]:
+    links = [
+        (line.url_label, line.url)
+        for line in (region.lines if region else ())
+        if line.kind == "crisis" and line.url and line.url_label
+    ]
+    directory = catalog.crisis_lines.directory
+    links.append((directory.name, directory.url))
+    return links

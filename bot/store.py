@@ -20,18 +20,27 @@ from bot import inventory
 from bot.privacy import Pseudonym
 
 DATABASE_FILE_NAME = "porchlight.sqlite3"
-PREFERENCE_LIFETIME = timedelta(days=180)
+GROUP_SETTINGS_LIFETIME = timedelta(days=365)
+COUNTS_LIFETIME = timedelta(days=90)
 
 # Each entry moves the schema one version on; never edit one that has shipped.
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE chat_preferences (
+    CREATE TABLE group_settings (
         pseudonym TEXT PRIMARY KEY,
-        region TEXT,
+        crisis_posts INTEGER NOT NULL DEFAULT 1,
         expires_at INTEGER NOT NULL
     );
-    CREATE INDEX chat_preferences_expiry ON chat_preferences (expires_at);
+    CREATE INDEX group_settings_expiry ON group_settings (expires_at);
+    CREATE TABLE daily_counts (
+        day TEXT NOT NULL,
+        name TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (day, name)
+    );
+    CREATE INDEX daily_counts_expiry ON daily_counts (expires_at);
     """,
 )
 
@@ -45,8 +54,10 @@ class Store(Protocol):
 
     async def close(self) -> None: ...
     async def ping(self) -> bool: ...
-    async def get_region(self, chat: Pseudonym, now: datetime) -> str | None: ...
-    async def set_region(self, chat: Pseudonym, region: str | None, now: datetime) -> None: ...
+    async def crisis_posts_enabled(self, group: Pseudonym, now: datetime) -> bool: ...
+    async def set_crisis_posts(self, group: Pseudonym, enabled: bool, now: datetime) -> None: ...
+    async def count(self, name: str, now: datetime) -> None: ...
+    async def daily_counts(self, since: datetime) -> dict[str, dict[str, int]]: ...
     async def forget(self, member: Pseudonym) -> int: ...
     async def move_chat(self, old: Pseudonym, new: Pseudonym) -> int: ...
     async def purge_expired(self, now: datetime) -> int: ...
@@ -155,22 +166,43 @@ class SqliteStore:
         async with self._db.execute("SELECT name FROM pragma_table_info(?)", (table,)) as cursor:
             return [str(row[0]) async for row in cursor]
 
-    async def get_region(self, chat: Pseudonym, now: datetime) -> str | None:
+    async def crisis_posts_enabled(self, group: Pseudonym, now: datetime) -> bool:
+        """Whether the group wants crisis posts: on unless its admins turned them off."""
         async with self._db.execute(
-            "SELECT region FROM chat_preferences WHERE pseudonym = ? AND expires_at > ?",
-            (chat, _epoch(now)),
+            "SELECT crisis_posts FROM group_settings WHERE pseudonym = ? AND expires_at > ?",
+            (group, _epoch(now)),
         ) as cursor:
             row = await cursor.fetchone()
-        return None if row is None else row[0]
+        return True if row is None else bool(row[0])
 
-    async def set_region(self, chat: Pseudonym, region: str | None, now: datetime) -> None:
+    async def set_crisis_posts(self, group: Pseudonym, enabled: bool, now: datetime) -> None:
         async with self._transaction():
             await self._db.execute(
-                "INSERT INTO chat_preferences (pseudonym, region, expires_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (pseudonym) DO UPDATE SET region = excluded.region, "
-                "expires_at = excluded.expires_at",
-                (chat, region, _epoch(now + PREFERENCE_LIFETIME)),
+                "INSERT INTO group_settings (pseudonym, crisis_posts, expires_at) "
+                "VALUES (?, ?, ?) ON CONFLICT (pseudonym) DO UPDATE SET "
+                "crisis_posts = excluded.crisis_posts, expires_at = excluded.expires_at",
+                (group, int(enabled), _epoch(now + GROUP_SETTINGS_LIFETIME)),
             )
+
+    async def count(self, name: str, now: datetime) -> None:
+        """Add one to today's (UTC) counter: a number for the operator, with no ids at all."""
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO daily_counts (day, name, count, expires_at) VALUES (?, ?, 1, ?) "
+                "ON CONFLICT (day, name) DO UPDATE SET count = count + 1",
+                (now.date().isoformat(), name, _epoch(now + COUNTS_LIFETIME)),
+            )
+
+    async def daily_counts(self, since: datetime) -> dict[str, dict[str, int]]:
+        """{day: {name: count}} from since's day on, oldest first."""
+        result: dict[str, dict[str, int]] = {}
+        async with self._db.execute(
+            "SELECT day, name, count FROM daily_counts WHERE day >= ? ORDER BY day, name",
+            (since.date().isoformat(),),
+        ) as cursor:
+            async for day, name, count in cursor:
+                result.setdefault(str(day), {})[str(name)] = int(count)
+        return result
 
     async def forget(self, member: Pseudonym) -> int:
         """Erase every row keyed by this pseudonym, in every table the inventory lists."""

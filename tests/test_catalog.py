@@ -7,7 +7,7 @@ from bot import inventory
 from bot.catalog import Catalog, CatalogError, Html
 from bot.commands import GROUP_COMMANDS, PRIVATE_COMMANDS, command_list
 from bot.privacy_notice import markdown_table, render_privacy
-from bot.resources import render_resources
+from bot.resources import AnswerKind, render
 
 CATALOG = Catalog.load()
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,14 +77,37 @@ def test_crisis_lines_come_only_from_the_shared_list() -> None:
                 assert number in source, f"{region.code}: {number} is not in crisis-lines.md"
             assert line.name.split(" (")[0] in source
     assert CATALOG.crisis_lines.directory.url in source
+    for region in CATALOG.crisis_lines.regions.values():
+        for line in region.lines:
+            if line.url:
+                assert line.url in source, line.url
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("kind", list(AnswerKind))
 @pytest.mark.parametrize("region", [None, "JP", *CATALOG.crisis_lines.regions])
-def test_resources_fit_one_message_and_always_offer_the_directory(region: str | None) -> None:
-    rendered = render_resources(CATALOG, "en", region)
-    assert len(rendered) < TELEGRAM_TEXT_LIMIT
-    assert "findahelpline.com" in rendered
-    assert "emergency" in rendered
+def test_every_answer_fits_one_message_and_always_offers_the_directory(
+    region: str | None, kind: AnswerKind, language: str
+) -> None:
+    rendered = render(CATALOG, language, kind, region)
+    assert len(rendered.text) < TELEGRAM_TEXT_LIMIT
+    assert rendered.links[-1] != ("findahelpline.com", "https://findahelpline.com")
+    assert rendered.links[-1] == ("Find A Helpline", "https://findahelpline.com")
+    if kind is not AnswerKind.CONCERN:
+        assert "findahelpline.com" in rendered.text
+        emergency = CATALOG.crisis_lines.region(region)
+        number = emergency.emergency if emergency else CATALOG.crisis_lines.fallback_emergency
+        assert number in rendered.text
+
+
+@pytest.mark.parametrize("region", [None, *CATALOG.crisis_lines.regions])
+def test_an_overdose_answer_puts_the_emergency_number_first(region: str | None) -> None:
+    rendered = render(CATALOG, "en", AnswerKind.OVERDOSE, region)
+    found = CATALOG.crisis_lines.region(region)
+    number = found.emergency if found else CATALOG.crisis_lines.fallback_emergency
+    assert rendered.text.startswith(f"<b>Call {number} now.</b>")
+    assert "naloxone" in rendered.text
+    assert ("without a prescription" in rendered.text) == (region == "US")
 
 
 def test_every_text_fits_a_message() -> None:

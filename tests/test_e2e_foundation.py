@@ -43,7 +43,8 @@ async def test_privacy_is_read_from_the_inventory(harness: Harness) -> None:
     member = harness.sim.add_user("Lee", started=True)
     reply = await say(harness.sim, member, "/privacy")
     catalog = harness.services.catalog
-    assert catalog.text("privacy.tables.chat_preferences.what", "en") in reply.text
+    assert catalog.text("privacy.tables.group_settings.what", "en") in reply.text
+    assert catalog.text("privacy.tables.daily_counts.what", "en") in reply.text
     assert "Telegram cloud chats" in reply.text
     assert "cannot erase them from Telegram" in reply.text
 
@@ -59,31 +60,32 @@ async def test_resources_default_to_the_international_directory(harness: Harness
     reply = await say(harness.sim, member, "/resources")
     assert "findahelpline.com" in reply.text
     assert "your local emergency number" in reply.text
-    assert button_labels(reply) == ["Another region"]
+    assert button_labels(reply) == ["Find A Helpline", "Another region"]
+    assert reply.buttons[0][0].url == "https://findahelpline.com"
 
 
-async def test_picking_a_region_shows_its_lines_and_is_remembered_until_forget(
-    harness: Harness,
-) -> None:
+async def test_picking_a_region_shows_its_lines_and_stores_nothing(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Jo", started=True, language_code="en-GB")
     reply = await say(sim, member, "/resources")
-    sim.press_button(member, reply, index=0)
-    picker = await sim.next_bot_message(sim.private_chat(member), after=reply.message_id)
-    assert "Australia" in button_labels(picker)
+    sim.press_button(member, reply, index=button_labels(reply).index("Another region"))
+    picker = await sim.wait_for(lambda: "Australia" in button_labels(reply) and reply)
     sim.press_button(member, picker, index=button_labels(picker).index("Australia"))
-    edited = await sim.wait_for(
-        lambda: (m := sim.messages(sim.private_chat(member))[-1]).edited and m, timeout=5
-    )
-    assert "Lifeline" in edited.text
-    assert "13 11 14" in edited.text
+    await sim.wait_for(lambda: "Lifeline" in reply.text, timeout=5)
+    assert "13 11 14" in reply.text
+    assert "000" in reply.text
+    # The choice travelled in the button; nothing was stored against the member.
     again = await say(sim, member, "/resources")
-    assert "Lifeline" in again.text
+    assert "Lifeline" not in again.text
     forgot = await say(sim, member, "/forget")
-    assert "erased everything I held about you (1 record)" in forgot.text
-    after = await say(sim, member, "/resources")
-    assert "Lifeline" not in after.text
-    assert "findahelpline.com" in after.text
+    assert "I held nothing about you" in forgot.text
+
+
+async def test_a_website_is_a_button_and_numbers_stay_in_the_text(harness: Harness) -> None:
+    member = harness.sim.add_user("Nia", started=True)
+    reply = await say(harness.sim, member, "/resources NL")
+    assert "113 or 0800-0113" in reply.text
+    assert "https://www.113.nl" in [b.url for row in reply.buttons for b in row]
 
 
 async def test_resources_with_a_region_code(harness: Harness) -> None:
@@ -140,9 +142,11 @@ async def test_replies_stay_in_the_forum_topic(harness: Harness) -> None:
     topic = sim.add_topic(hall, "Monday meeting")
     reply = await say(sim, admin, "/resources", chat=hall, thread_id=topic)
     assert reply.thread_id == topic
-    sim.press_button(admin, reply, index=0)
-    picker = await sim.next_bot_message(hall, thread_id=topic, after=reply.message_id)
-    assert picker.thread_id == topic
+    sim.press_button(admin, reply, index=button_labels(reply).index("Another region"))
+    await sim.wait_for(lambda: "Ireland" in button_labels(reply))
+    sim.press_button(admin, reply, index=button_labels(reply).index("Ireland"))
+    await sim.wait_for(lambda: "Samaritans" in reply.text)
+    assert sim.messages(hall, thread_id=None)[-1].thread_id == topic
 
 
 async def test_a_forged_button_says_it_has_expired(harness: Harness) -> None:
@@ -161,8 +165,8 @@ async def test_a_stale_button_says_it_has_expired(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Mo", started=True)
     reply = await say(sim, member, "/resources")
-    harness.clock.advance(timedelta(days=3))
-    sim.press_button(member, reply, index=0)
+    harness.clock.advance(timedelta(days=31))
+    sim.press_button(member, reply, index=button_labels(reply).index("Another region"))
     answer = await sim.next_bot_message(sim.private_chat(member), after=reply.message_id)
     assert "This button has expired" in answer.text
 
@@ -173,7 +177,7 @@ async def test_a_button_from_another_chat_says_it_has_expired(harness: Harness) 
     second = sim.add_user("Ben", started=True)
     theirs = await say(sim, first, "/resources")
     mine = await say(sim, second, "/resources")
-    data = theirs.buttons[0][0].callback_data
+    data = theirs.buttons[-1][0].callback_data
     sim.press_raw_callback(second, mine, data)
     answer = await sim.next_bot_message(sim.private_chat(second), after=mine.message_id)
     assert "This button has expired" in answer.text

@@ -22,21 +22,11 @@ async def test_a_group_that_removes_the_bot_loses_its_settings(harness: Harness)
     sim, svc = harness.sim, harness.services
     admin = sim.add_user("Chair")
     group = sim.add_group("Evening Group", members=[admin], admins=[admin])
-    await say(sim, admin, "/resources IE", chat=group)
+    await say(sim, admin, "/crisisposts off", chat=group)
     pseudonym = svc.keyring.pseudonym(group.id)
-    assert await svc.store.get_region(pseudonym, harness.clock()) == "IE"
+    assert await svc.store.crisis_posts_enabled(pseudonym, harness.clock()) is False
     sim.my_chat_member_update(group, admin, "left")
-    await _until(lambda: svc.store.get_region(pseudonym, harness.clock()), None)
-
-
-async def test_blocking_the_bot_erases_what_it_held(harness: Harness) -> None:
-    sim, svc = harness.sim, harness.services
-    member = sim.add_user("Gale", started=True)
-    await say(sim, member, "/resources NZ")
-    pseudonym = svc.keyring.pseudonym(member.id)
-    assert await svc.store.get_region(pseudonym, harness.clock()) == "NZ"
-    sim.block_bot(member)
-    await _until(lambda: svc.store.get_region(pseudonym, harness.clock()), None)
+    await _until(lambda: svc.store.crisis_posts_enabled(pseudonym, harness.clock()), True)
 
 
 async def test_a_group_that_becomes_a_supergroup_keeps_its_settings(harness: Harness) -> None:
@@ -45,13 +35,14 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_settings(harness: Har
     group = sim.add_group(
         "Small Group", supergroup=False, members=[admin], admins=[admin], bot_is_admin=True
     )
-    await say(sim, admin, "/resources DE", chat=group)
+    await say(sim, admin, "/crisisposts off", chat=group)
     bigger = sim.migrate_group(group)
     await _until(
-        lambda: svc.store.get_region(svc.keyring.pseudonym(bigger.id), harness.clock()), "DE"
+        lambda: svc.store.crisis_posts_enabled(svc.keyring.pseudonym(bigger.id), harness.clock()),
+        False,
     )
-    reply = await say(sim, admin, "/resources", chat=bigger)
-    assert "TelefonSeelsorge" in reply.text
+    reply = await say(sim, admin, "/crisisposts", chat=bigger)
+    assert "Right now they are off" in reply.text
 
 
 async def _until(read, expected, attempts: int = 200) -> None:  # type: ignore[no-untyped-def]

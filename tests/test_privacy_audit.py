@@ -10,57 +10,81 @@ from telegram import Update
 from telegram.ext import MessageHandler, filters
 
 from bot.handlers.common import Context
-from bot.sim import BotApiSimulator
+from bot.sim import BotApiSimulator, SimChat, SimMessage
 from tests.conftest import Harness
 from tests.privacy_audit import KnownMember, captured_logs, find_leaks, forbidden_needles
 
 MEMBERS = [
     KnownMember(
-        5839201746, "Marisol", "marisol_quietly", ["I slipped last night after the wedding"]
+        5839201746,
+        "Marisol",
+        "marisol_quietly",
+        ["I slipped last night after the wedding", "I want to die tonight, I have the pills"],
     ),
-    KnownMember(6120447893, "Tobiah", "tobiah_north", ["Ninety days today and scared of tomorrow"]),
-    KnownMember(7301958264, "Ingrid", "ingrid_at_dawn", ["Can't sleep again, the craving is loud"]),
+    KnownMember(
+        6120447893,
+        "Tobiah",
+        "tobiah_north",
+        ["Ninety days today and scared of tomorrow", "my brother took too much and won't wake up"],
+    ),
+    KnownMember(
+        7301958264,
+        "Ingrid",
+        "ingrid_at_dawn",
+        ["Can't sleep again, the craving is loud", "everyone would be better off without me"],
+    ),
 ]
 GROUP_WORDS = "Thanks for holding the meeting, see you Thursday"
+GROUP_CRISIS_WORDS = "/resources honestly I don't want to be alive anymore"
 
 
-async def run_scenario(sim: BotApiSimulator) -> None:
-    """Several members doing everything the bot offers, one of them forgetting."""
+def labels(message: SimMessage) -> list[str]:
+    return [button.text for row in message.buttons for button in row]
+
+
+async def run_scenario(sim: BotApiSimulator) -> SimChat:
+    """Several members doing everything the bot offers, crises included, one forgetting."""
     users = [
         sim.add_user(m.first_name, username=m.username, user_id=m.telegram_id) for m in MEMBERS
     ]
     group = sim.add_group("Evening Group", members=users, admins=users[:1])
     for user, member in zip(users, MEMBERS, strict=True):
         chat = sim.private_chat(user)
-        for text in ("/start", "/privacy", "/resources", member.words[0], "/nonsense"):
+        for text in ("/start", "/privacy", *member.words, "/nonsense"):
             sent = sim.send_text(user, text)
             await sim.next_bot_message(chat, after=sent.message_id)
         sent = sim.send_text(user, "/resources")
         reply = await sim.next_bot_message(chat, after=sent.message_id)
-        sim.press_button(user, reply, index=0)
-        picker = await sim.next_bot_message(chat, after=reply.message_id)
-        sim.press_button(user, picker, index=2)
-        await sim.wait_for(lambda c=chat: sim.messages(c)[-1].edited, timeout=5)
+        sim.press_button(user, reply, index=labels(reply).index("Another region"))
+        await sim.wait_for(lambda r=reply: "Australia" in labels(r), timeout=5)
+        sim.press_button(user, reply, index=labels(reply).index("Australia"))
+        await sim.wait_for(lambda r=reply: "Lifeline" in r.text, timeout=5)
     sent = sim.send_text(users[0], "/forget")
     await sim.next_bot_message(sim.private_chat(users[0]), after=sent.message_id)
     sim.send_text(users[1], GROUP_WORDS, chat=group)
-    sent = sim.send_text(users[2], "/resources", chat=group)
+    sent = sim.send_text(users[2], GROUP_CRISIS_WORDS, chat=group)
     await sim.next_bot_message(group, after=sent.message_id)
+    sent = sim.send_text(users[0], "/crisisposts off", chat=group)
+    await sim.next_bot_message(group, after=sent.message_id)
+    return group
 
 
 @pytest.mark.parametrize("settings_overrides", [{"secret": "audit-" + "s" * 40}])
 async def test_nothing_identifying_is_stored_or_logged(harness: Harness) -> None:
     with captured_logs(harness.sim.token) as logs:
-        await run_scenario(harness.sim)
+        group = await run_scenario(harness.sim)
         logging.getLogger("bot.audit").debug("scenario finished")
     assert "scenario finished" in logs.getvalue(), "the audit must see DEBUG lines"
     needles = forbidden_needles(MEMBERS, harness.sim.token)
     needles["group words"] = GROUP_WORDS.encode()
+    needles["group crisis words"] = GROUP_CRISIS_WORDS.split(" ", 1)[1].encode()
     assert find_leaks(harness.data_dir, logs.getvalue(), needles) == []
     # The scenario did store something: the audit searched real rows, not an empty folder.
-    db = (harness.data_dir / "porchlight.sqlite3").read_bytes()
-    keys = harness.services.keyring
-    assert keys.pseudonym(MEMBERS[1].telegram_id).encode() in db
+    svc = harness.services
+    counts = await svc.store.daily_counts(harness.clock())
+    assert sum(counts[harness.clock().date().isoformat()].values()) >= 4
+    group_key = svc.keyring.pseudonym(group.id)
+    assert not await svc.store.crisis_posts_enabled(group_key, harness.clock())
 
 
 @pytest.mark.parametrize("settings_overrides", [{"secret": "audit-" + "s" * 40}])

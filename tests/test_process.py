@@ -135,7 +135,7 @@ async def test_the_demo_runs_a_conversation_and_quits(tmp_path: Path) -> None:
     del env["PORCHLIGHT_DATA_DIR"]
     process = await start_bot(env, "--demo", cwd=tmp_path, stdin=asyncio.subprocess.PIPE)
     assert process.stdin is not None
-    process.stdin.write(b"/start\n/resources\n:1\n:5\n:in group\n/help\n:quit\n")
+    process.stdin.write(b"/start\n/resources\n:2\n:5\n:in group\n/help\n:quit\n")
     await process.stdin.drain()
     code, out, err = await finish(process, seconds=60)
     assert code == 0, err

@@ -7,9 +7,10 @@ import pytest
 from bot import inventory
 from bot.privacy import Keyring
 from bot.store import (
+    COUNTS_LIFETIME,
     DATABASE_FILE_NAME,
+    GROUP_SETTINGS_LIFETIME,
     MIGRATIONS,
-    PREFERENCE_LIFETIME,
     SqliteStore,
     StoreError,
     _explain,
@@ -17,46 +18,63 @@ from bot.store import (
 
 KEYS = Keyring.from_secret(b"a store test secret, long enough to be a secret")
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
-ALICE = KEYS.pseudonym(1001)
-BOB = KEYS.pseudonym(1002)
+ALICE = KEYS.pseudonym(-1001)
 
 
 async def open_store(folder: Path) -> SqliteStore:
     return await SqliteStore.open(folder, KEYS.check_value())
 
 
-async def test_region_round_trip_and_expiry(tmp_path: Path) -> None:
+async def test_group_settings_round_trip_and_expiry(tmp_path: Path) -> None:
     store = await open_store(tmp_path)
+    group = KEYS.pseudonym(-1001)
     try:
-        assert await store.get_region(ALICE, NOW) is None
-        await store.set_region(ALICE, "GB", NOW)
-        assert await store.get_region(ALICE, NOW) == "GB"
-        # Using it again moves the expiry on; past it, it is gone even before the purge.
-        later = NOW + PREFERENCE_LIFETIME + timedelta(seconds=1)
-        assert await store.get_region(ALICE, later) is None
+        assert await store.crisis_posts_enabled(group, NOW) is True
+        await store.set_crisis_posts(group, False, NOW)
+        assert await store.crisis_posts_enabled(group, NOW) is False
+        # Past its lifetime the setting is gone, even before the purge runs.
+        later = NOW + GROUP_SETTINGS_LIFETIME + timedelta(seconds=1)
+        assert await store.crisis_posts_enabled(group, later) is True
         assert await store.purge_expired(later) == 1
     finally:
         await store.close()
 
 
-async def test_forget_erases_only_that_member(tmp_path: Path) -> None:
+async def test_daily_counts_hold_numbers_only_and_expire(tmp_path: Path) -> None:
     store = await open_store(tmp_path)
     try:
-        await store.set_region(ALICE, "GB", NOW)
-        await store.set_region(BOB, "AU", NOW)
-        assert await store.forget(ALICE) == 1
-        assert await store.get_region(ALICE, NOW) is None
-        assert await store.get_region(BOB, NOW) == "AU"
-        assert await store.forget(ALICE) == 0
+        await store.count("crisis_private", NOW)
+        await store.count("crisis_private", NOW)
+        await store.count("concern_private", NOW + timedelta(days=1))
+        counts = await store.daily_counts(NOW - timedelta(days=1))
+        assert counts == {
+            "2026-11-22": {"crisis_private": 2},
+            "2026-11-23": {"concern_private": 1},
+        }
+        assert await store.purge_expired(NOW + COUNTS_LIFETIME + timedelta(days=2)) == 2
+    finally:
+        await store.close()
+
+
+async def test_forget_erases_only_that_chat(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    first, second = KEYS.pseudonym(-2001), KEYS.pseudonym(-2002)
+    try:
+        await store.set_crisis_posts(first, False, NOW)
+        await store.set_crisis_posts(second, False, NOW)
+        assert await store.forget(first) == 1
+        assert await store.crisis_posts_enabled(first, NOW) is True
+        assert await store.crisis_posts_enabled(second, NOW) is False
+        assert await store.forget(first) == 0
     finally:
         await store.close()
 
 
 async def test_forget_leaves_no_bytes_behind(tmp_path: Path) -> None:
     store = await open_store(tmp_path)
-    marker = KEYS.pseudonym(777)
+    marker = KEYS.pseudonym(-777)
     try:
-        await store.set_region(marker, "NZ", NOW)
+        await store.set_crisis_posts(marker, False, NOW)
         await store.forget(marker)
     finally:
         await store.close()
@@ -81,11 +99,11 @@ async def test_schema_matches_the_inventory(tmp_path: Path) -> None:
 
 async def test_reopening_keeps_data_and_schema_version(tmp_path: Path) -> None:
     store = await open_store(tmp_path)
-    await store.set_region(ALICE, "IE", NOW)
+    await store.set_crisis_posts(ALICE, False, NOW)
     await store.close()
     store = await open_store(tmp_path)
     try:
-        assert await store.get_region(ALICE, NOW) == "IE"
+        assert await store.crisis_posts_enabled(ALICE, NOW) is False
     finally:
         await store.close()
     with sqlite3.connect(tmp_path / DATABASE_FILE_NAME) as raw:
@@ -149,17 +167,17 @@ async def test_a_locked_database_is_a_clear_error(tmp_path: Path) -> None:
 async def test_a_failed_change_is_rolled_back(tmp_path: Path) -> None:
     store = await open_store(tmp_path)
     try:
-        await store.set_region(ALICE, "GB", NOW)
+        await store.set_crisis_posts(ALICE, False, NOW)
         with pytest.raises(RuntimeError):
             await _delete_everything_then_fail(store)
-        assert await store.get_region(ALICE, NOW) == "GB"
+        assert await store.crisis_posts_enabled(ALICE, NOW) is False
     finally:
         await store.close()
 
 
 async def _delete_everything_then_fail(store: SqliteStore) -> None:
     async with store._transaction():
-        await store._db.execute("DELETE FROM chat_preferences")
+        await store._db.execute("DELETE FROM group_settings")
         raise RuntimeError("power cut mid-change")
 
 
@@ -167,9 +185,9 @@ async def test_move_chat_carries_rows_to_the_new_id(tmp_path: Path) -> None:
     store = await open_store(tmp_path)
     old, new = KEYS.pseudonym(-4001), KEYS.pseudonym(-1009004001)
     try:
-        await store.set_region(old, "NL", NOW)
+        await store.set_crisis_posts(old, False, NOW)
         assert await store.move_chat(old, new) == 1
-        assert await store.get_region(old, NOW) is None
-        assert await store.get_region(new, NOW) == "NL"
+        assert await store.crisis_posts_enabled(old, NOW) is True
+        assert await store.crisis_posts_enabled(new, NOW) is False
     finally:
         await store.close()

@@ -6,10 +6,17 @@ import logging
 from datetime import timedelta
 from typing import Any, TypeAlias
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType
+from telegram import (
+    CallbackQuery,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes, filters
+from telegram.ext import Application, CallbackContext, ExtBot, filters
 
 from bot.callbacks import DEFAULT_MAX_AGE, CallbackData
 from bot.privacy import Pseudonym
@@ -17,7 +24,8 @@ from bot.services import Services, services_of
 
 logger = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
+# The bot's rate-limit argument is a str: bot.priority.CRISIS marks urgent sends.
+Context: TypeAlias = CallbackContext[ExtBot[str], dict[Any, Any], dict[Any, Any], dict[Any, Any]]
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 # Commands answer new messages only: an edited "/forget" must not erase twice, and
@@ -27,6 +35,8 @@ PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
 
 Button = tuple[str, str]  # (label, callback data)
+# Every text in the catalogue is Telegram HTML.
+HTML = ParseMode.HTML
 
 
 def services(context: Context) -> Services:
@@ -50,6 +60,20 @@ def is_private(update: Update) -> bool:
 def member_pseudonym(update: Update, context: Context) -> Pseudonym | None:
     user = update.effective_user
     return None if user is None else services(context).keyring.pseudonym(user.id)
+
+
+async def is_group_admin(update: Update, context: Context) -> bool:
+    """Asked of Telegram each time, never cached. An anonymous admin, posting as the
+    group itself, counts as an admin."""
+    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    if chat is None or message is None:
+        return False
+    if message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
 def chat_pseudonym(update: Update, context: Context) -> Pseudonym | None:
@@ -83,16 +107,23 @@ async def reply(
     body: str,
     *,
     markup: InlineKeyboardMarkup | None = None,
+    priority: str | None = None,
 ) -> Message | None:
-    """Send body into the chat the update came from, in its forum topic if it has one."""
+    """Send body into the chat the update came from, in its forum topic if it has one.
+
+    It is a new message, not a reply: it quotes nothing and points at no one. priority
+    (bot.priority.CRISIS) lets it skip the rate-limit queue.
+    """
     chat = update.effective_chat
     if chat is None:
         return None
     return await context.bot.send_message(
         chat.id,
         body,
+        parse_mode=HTML,
         message_thread_id=_thread_of(update.effective_message),
         reply_markup=markup,
+        rate_limit_args=priority,
     )
 
 

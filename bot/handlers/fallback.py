@@ -13,20 +13,31 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.handlers.common import NEW_MESSAGES, PRIVATE, App, Context, answer_expired, reply, text
+from bot.handlers.safety import verdict_of
+from bot.safety import Level
 
 logger = logging.getLogger(__name__)
 
 
+def _already_answered(update: Update, context: Context) -> bool:
+    """After a crisis or concern answer, a pointer to /help would only be noise."""
+    verdict = verdict_of(context, update)
+    return verdict is not None and verdict.level is not Level.NONE
+
+
 async def unknown_command(update: Update, context: Context) -> None:
-    await reply(update, context, text(update, context, "fallback.unknown_command"))
+    if not _already_answered(update, context):
+        await reply(update, context, text(update, context, "fallback.unknown_command"))
 
 
 async def not_text(update: Update, context: Context) -> None:
-    await reply(update, context, text(update, context, "fallback.not_text"))
+    if not _already_answered(update, context):
+        await reply(update, context, text(update, context, "fallback.not_text"))
 
 
 async def plain_text(update: Update, context: Context) -> None:
-    await reply(update, context, text(update, context, "fallback.text"))
+    if not _already_answered(update, context):
+        await reply(update, context, text(update, context, "fallback.text"))
 
 
 async def on_error(update: object, context: Context) -> None:

@@ -1,113 +1,170 @@
-"""/resources: crisis lines and professional help, for the chat's region or another."""
+"""Help-now answers in chats: /resources, and the buttons under every crisis answer.
+
+The region a member picks travels in the buttons' callback data and is never stored
+against them: the operator's PORCHLIGHT_REGION, else the international directory, is
+where every answer starts.
+"""
 
 from __future__ import annotations
 
-from telegram import Update
+import logging
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.handlers.common import (
+    HTML,
     NEW_MESSAGES,
     App,
-    Button,
     Context,
     button_data,
-    chat_pseudonym,
-    keyboard,
     language,
     reply,
     services,
     text,
     verified_callback,
 )
-from bot.resources import INTERNATIONAL, region_codes, render_resources, resolve_region
+from bot.priority import CRISIS
+from bot.resources import AnswerKind, is_known_region, region_codes, render, resolve_region
+
+logger = logging.getLogger(__name__)
 
 FEATURE = "res"
+# A crisis answer may be opened again days later: its buttons stay usable for a month.
+BUTTON_MAX_AGE = timedelta(days=30)
 _PICKER_COLUMNS = 3
+_URGENT = {AnswerKind.CRISIS, AnswerKind.OVERDOSE, AnswerKind.GROUP}
 
 
-async def _current_region(update: Update, context: Context) -> str | None:
+def _chat_id(update: Update) -> int | None:
+    return update.effective_chat.id if update.effective_chat else None
+
+
+def answer_markup(
+    update: Update, context: Context, kind: AnswerKind, region: str | None
+) -> InlineKeyboardMarkup:
+    """URL buttons for the lines' websites, then another region, then a way back."""
+    rendered = render(services(context).catalog, language(update, context), kind, region)
+    rows = [[InlineKeyboardButton(label, url=url)] for label, url in rendered.links]
+    if kind is AnswerKind.CONCERN:
+        rows = [[_callback(update, context, "buttons.people_now", "show", region or "INT")]]
+    rows.append([_callback(update, context, "buttons.other_region", "pick", kind.value)])
+    if kind is AnswerKind.GROUP:
+        username = context.bot.username
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text(update, context, "buttons.write_privately"),
+                    url=f"https://t.me/{username}?start=resources",
+                )
+            ]
+        )
+    elif kind is not AnswerKind.RESOURCES:
+        rows.append([_callback(update, context, "buttons.back", "back")])
+    return InlineKeyboardMarkup(rows)
+
+
+def _callback(
+    update: Update, context: Context, label_key: str, action: str, *args: str
+) -> InlineKeyboardButton:
+    data = button_data(context, _chat_id(update), FEATURE, action, *args)
+    return InlineKeyboardButton(text(update, context, label_key), callback_data=data)
+
+
+async def send_answer(
+    update: Update, context: Context, kind: AnswerKind, region: str | None = None
+) -> Message | None:
+    """Send a help-now answer into the update's chat (and topic), urgent ones first of all."""
     svc = services(context)
-    chat = chat_pseudonym(update, context)
-    chosen = None if chat is None else await svc.store.get_region(chat, svc.clock())
-    return resolve_region(chosen, svc.settings.region)
-
-
-def _answer(update: Update, context: Context, region: str | None) -> tuple[str, list[list[Button]]]:
-    chat_id = update.effective_chat.id if update.effective_chat else None
-    body = render_resources(services(context).catalog, language(update, context), region)
-    pick = button_data(context, chat_id, FEATURE, "pick")
-    return body, [[(text(update, context, "resources.pick_button"), pick)]]
+    region = resolve_region(region, svc.settings.region)
+    body = render(svc.catalog, language(update, context), kind, region).text
+    return await reply(
+        update,
+        context,
+        body,
+        markup=answer_markup(update, context, kind, region),
+        priority=CRISIS if kind in _URGENT else None,
+    )
 
 
 async def show_resources(update: Update, context: Context) -> None:
-    svc = services(context)
+    catalog = services(context).catalog
+    chosen: str | None = None
     if context.args:
-        given = " ".join(context.args).strip().upper()
-        if given not in svc.catalog.crisis_lines.regions and given != INTERNATIONAL:
-            codes = ", ".join([*region_codes(svc.catalog), INTERNATIONAL])
+        chosen = " ".join(context.args).strip().upper()
+        if not is_known_region(catalog, chosen):
+            codes = ", ".join(region_codes(catalog))
             await reply(
                 update,
                 context,
-                text(update, context, "resources.unknown_region", given=given[:20], codes=codes),
+                text(update, context, "resources.unknown_region", given=chosen[:20], codes=codes),
             )
             return
-        await _remember(update, context, given)
-        region = resolve_region(given, svc.settings.region)
-    else:
-        region = await _current_region(update, context)
-    body, buttons = _answer(update, context, region)
-    await reply(update, context, body, markup=keyboard(buttons))
+    await send_answer(update, context, AnswerKind.RESOURCES, chosen)
 
 
-async def _remember(update: Update, context: Context, region: str) -> None:
-    svc = services(context)
-    chat = chat_pseudonym(update, context)
-    if chat is not None:
-        await svc.store.set_region(chat, region, svc.clock())
-
-
-def _picker(update: Update, context: Context) -> list[list[Button]]:
-    chat_id = update.effective_chat.id if update.effective_chat else None
+def _picker(update: Update, context: Context, kind: str) -> InlineKeyboardMarkup:
     catalog = services(context).catalog
-    choices: list[Button] = [
-        (region.name, button_data(context, chat_id, FEATURE, "set", code))
+    buttons = [
+        InlineKeyboardButton(
+            region.name,
+            callback_data=button_data(context, _chat_id(update), FEATURE, "set", kind, code),
+        )
         for code, region in catalog.crisis_lines.regions.items()
     ]
-    choices.append(
-        (
+    buttons.append(
+        InlineKeyboardButton(
             text(update, context, "resources.international_button"),
-            button_data(context, chat_id, FEATURE, "set", INTERNATIONAL),
+            callback_data=button_data(context, _chat_id(update), FEATURE, "set", kind, "INT"),
         )
     )
-    return [choices[i : i + _PICKER_COLUMNS] for i in range(0, len(choices), _PICKER_COLUMNS)]
+    return InlineKeyboardMarkup(
+        [buttons[i : i + _PICKER_COLUMNS] for i in range(0, len(buttons), _PICKER_COLUMNS)]
+    )
 
 
 async def on_button(update: Update, context: Context) -> None:
-    verified = await verified_callback(update, context)
+    verified = await verified_callback(update, context, max_age=BUTTON_MAX_AGE)
     if verified is None:
         return
     query, data = verified
     await query.answer()
-    if data.action == "pick":
-        await reply(
-            update,
-            context,
-            text(update, context, "resources.pick_prompt"),
-            markup=keyboard(_picker(update, context)),
-        )
-        return
-    if data.action == "set" and data.args:
-        code = data.args[0]
-        await _remember(update, context, code)
-        body, buttons = _answer(
-            update, context, resolve_region(code, services(context).settings.region)
-        )
-        try:
-            await query.edit_message_text(body, reply_markup=keyboard(buttons))
-        except BadRequest:
-            # The picker message is gone or unchanged: answer with a new message instead.
-            await reply(update, context, body, markup=keyboard(buttons))
+    kinds = {kind.value: kind for kind in AnswerKind}
+    if data.action == "pick" and data.args and data.args[0] in kinds:
+        await _replace_markup(update, context, _picker(update, context, data.args[0]))
+    elif data.action == "set" and len(data.args) == 2 and data.args[0] in kinds:
+        await _show_region(update, context, kinds[data.args[0]], data.args[1])
+    elif data.action == "show" and data.args:
+        await send_answer(update, context, AnswerKind.RESOURCES, data.args[0])
+    elif data.action == "back":
+        await reply(update, context, text(update, context, "crisis.back"))
+    else:
+        logger.warning("a signed resources button had an unknown action")
+
+
+async def _replace_markup(update: Update, context: Context, markup: InlineKeyboardMarkup) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_reply_markup(reply_markup=markup)
+    except BadRequest:
+        await reply(update, context, text(update, context, "resources.pick_prompt"), markup=markup)
+
+
+async def _show_region(update: Update, context: Context, kind: AnswerKind, code: str) -> None:
+    """Re-render the same answer for the chosen region, in place where Telegram allows."""
+    svc = services(context)
+    region = resolve_region(code, svc.settings.region)
+    body = render(svc.catalog, language(update, context), kind, region).text
+    markup = answer_markup(update, context, kind, region)
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(body, parse_mode=HTML, reply_markup=markup)
+    except BadRequest:
+        await reply(update, context, body, markup=markup)
 
 
 def register(application: App) -> None:

@@ -6,9 +6,15 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.handlers.common import NEW_MESSAGES, App, Context, is_private, reply, text
+from bot.handlers.resources import send_answer
+from bot.resources import AnswerKind
 
 
 async def start(update: Update, context: Context) -> None:
+    if context.args == ["resources"]:
+        # The "write to me privately" button under a group's crisis post lands here.
+        await send_answer(update, context, AnswerKind.RESOURCES)
+        return
     await reply(
         update,
         context,

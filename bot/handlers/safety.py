@@ -1,0 +1,150 @@
+"""Crisis safety: every text a member sends is assessed once, before any feature sees it.
+
+The handler runs in its own early group, so a crisis answer goes out before anything
+else, and it leaves the verdict for later handlers of the same update (the fallback
+stays quiet after a crisis answer; later, the relay and the etiquette read it too).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.ext import CommandHandler, MessageHandler, filters
+
+from bot.handlers.common import (
+    NEW_MESSAGES,
+    App,
+    Context,
+    chat_pseudonym,
+    is_group_admin,
+    is_private,
+    reply,
+    services,
+    text,
+)
+from bot.handlers.resources import send_answer
+from bot.resources import AnswerKind
+from bot.safety import Assessment, Level, assess
+
+logger = logging.getLogger(__name__)
+
+# Before every feature's handlers (group 0) and anything else that reads messages.
+SAFETY_GROUP = -10
+_VERDICTS = "porchlight.verdicts"
+_ANSWERED = "porchlight.answered"
+# Only the last few are kept, in memory: enough for later handlers of the same update and
+# for an edit of a recent message, never a record.
+_REMEMBER = 1024
+
+
+class _Recent(OrderedDict[Any, Any]):
+    def remember(self, key: Any, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > _REMEMBER:
+            self.popitem(last=False)
+
+
+def _recent(context: Context, name: str) -> _Recent:
+    found = context.application.bot_data.get(name)
+    if not isinstance(found, _Recent):
+        found = context.application.bot_data[name] = _Recent()
+    return found
+
+
+def verdict_of(context: Context, update: Update) -> Assessment | None:
+    """The crisis assessment of this update's text, if it had any."""
+    found = _recent(context, _VERDICTS).get(update.update_id)
+    return found if isinstance(found, Assessment) else None
+
+
+def words_of(message: Message) -> str:
+    """The member's own words: text or caption, without a leading /command."""
+    words = message.text or message.caption or ""
+    if words.startswith("/"):
+        _, _, words = words.partition(" ")
+    return words.strip()
+
+
+async def assess_message(update: Update, context: Context) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or chat.type == ChatType.CHANNEL:
+        return
+    words = words_of(message)
+    if not words:
+        return
+    user = update.effective_user
+    verdict = assess(words, user.language_code if user else None)
+    _recent(context, _VERDICTS).remember(update.update_id, verdict)
+    if verdict.level is Level.NONE:
+        return
+    # One answer per message: an edit of a message already answered gets no second one.
+    answered = _recent(context, _ANSWERED)
+    key = (chat_pseudonym(update, context), message.message_id)
+    if key in answered:
+        return
+    answered.remember(key, True)
+    if is_private(update):
+        await _answer_privately(update, context, verdict)
+    elif verdict.level is Level.CRISIS:
+        await _post_in_group(update, context, verdict)
+
+
+async def _answer_privately(update: Update, context: Context, verdict: Assessment) -> None:
+    if verdict.is_overdose:
+        kind, counter = AnswerKind.OVERDOSE, "overdose_private"
+    elif verdict.level is Level.CRISIS:
+        kind, counter = AnswerKind.CRISIS, "crisis_private"
+    else:
+        kind, counter = AnswerKind.CONCERN, "concern_private"
+    await send_answer(update, context, kind)
+    await _count(context, counter)
+
+
+async def _post_in_group(update: Update, context: Context, verdict: Assessment) -> None:
+    """A post for everyone in the thread, replying to no one; never a rule break."""
+    svc = services(context)
+    group = chat_pseudonym(update, context)
+    if group is None or not await svc.store.crisis_posts_enabled(group, svc.clock()):
+        return
+    kind = AnswerKind.OVERDOSE if verdict.is_overdose else AnswerKind.GROUP
+    await send_answer(update, context, kind)
+    await _count(context, "overdose_group" if verdict.is_overdose else "crisis_group")
+
+
+async def _count(context: Context, name: str) -> None:
+    svc = services(context)
+    await svc.store.count(name, svc.clock())
+    logger.info("sent a crisis-safety answer (%s)", name)
+
+
+async def crisis_posts(update: Update, context: Context) -> None:
+    """/crisisposts on|off: group admins choose; private answers can never be turned off."""
+    if is_private(update):
+        await reply(update, context, text(update, context, "crisis.private_only_setting"))
+        return
+    svc = services(context)
+    group = chat_pseudonym(update, context)
+    assert group is not None
+    choice = (context.args or [""])[0].lower()
+    if choice not in ("on", "off"):
+        enabled = await svc.store.crisis_posts_enabled(group, svc.clock())
+        state = text(update, context, "crisis.state_on" if enabled else "crisis.state_off")
+        await reply(update, context, text(update, context, "crisis.posts_usage", state=state))
+        return
+    if not await is_group_admin(update, context):
+        await reply(update, context, text(update, context, "crisis.admins_only"))
+        return
+    await svc.store.set_crisis_posts(group, choice == "on", svc.clock())
+    await reply(update, context, text(update, context, f"crisis.posts_{choice}"))
+
+
+def register(application: App) -> None:
+    member_words = (filters.TEXT | filters.CAPTION) & ~filters.UpdateType.CHANNEL_POSTS
+    application.add_handler(MessageHandler(member_words, assess_message), group=SAFETY_GROUP)
+    application.add_handler(CommandHandler("crisisposts", crisis_posts, filters=NEW_MESSAGES))

@@ -1,0 +1,57 @@
+"""Members before broadcasts: crisis answers skip the rate-limit queue.
+
+PTB's AIORateLimiter keeps the bot under Telegram's limits by making calls wait, which is
+right for scheduled deliveries and wrong for a crisis answer. Calls marked CRISIS go out
+at once (still waiting out a 429 if Telegram sends one); everything else queues as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import AIORateLimiter, BaseRateLimiter
+
+logger = logging.getLogger(__name__)
+
+CRISIS = "crisis"
+_CRISIS_RETRIES = 3
+
+JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+class CrisisFirstRateLimiter(BaseRateLimiter[str]):
+    def __init__(self, queue: AIORateLimiter | None = None) -> None:
+        self._queue = queue or AIORateLimiter(max_retries=3)
+
+    async def initialize(self) -> None:
+        await self._queue.initialize()
+
+    async def shutdown(self) -> None:
+        await self._queue.shutdown()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSONResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: str | None,
+    ) -> JSONResult:
+        if rate_limit_args != CRISIS:
+            return await self._queue.process_request(callback, args, kwargs, endpoint, data, None)
+        for attempt in range(_CRISIS_RETRIES + 1):
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                if attempt == _CRISIS_RETRIES:
+                    raise
+                wait = error.retry_after
+                seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
+                logger.warning("a crisis answer was rate limited; retrying in %.1f s", seconds)
+                await asyncio.sleep(seconds)
+        raise AssertionError("unreachable")  # pragma: no cover
