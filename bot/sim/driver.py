@@ -98,9 +98,10 @@ class SimDriver:
         admins: Iterable[SimUser] = (),
         bot_is_admin: bool = False,
         bot_can_delete: bool = False,
+        chat_id: int | None = None,
     ) -> SimChat:
         kind = "supergroup" if supergroup or forum else "group"
-        chat = self.world.new_chat(kind, title, forum=forum)
+        chat = self.world.new_chat(kind, title, forum=forum, chat_id=chat_id)
         for user in members:
             chat.members[user.id] = SimMember("member")
         for user in admins:

@@ -278,10 +278,15 @@ class World:
         self.users[user.id] = user
         return user
 
-    def new_chat(self, kind: str, title: str, *, forum: bool = False) -> SimChat:
-        # Basic groups have short negative ids; supergroups and channels share -100...
-        ids = self._group_ids if kind == "group" else self._supergroup_ids
-        chat_id = -next(ids)
+    def new_chat(
+        self, kind: str, title: str, *, forum: bool = False, chat_id: int | None = None
+    ) -> SimChat:
+        if chat_id is not None and chat_id in self.chats:
+            raise ValueError(f"chat id {chat_id} is taken")
+        if chat_id is None:
+            # Basic groups have short negative ids; supergroups and channels share -100...
+            ids = self._group_ids if kind == "group" else self._supergroup_ids
+            chat_id = -next(ids)
         chat = SimChat(chat_id, kind, title=title, is_forum=forum)
         self.chats[chat.id] = chat
         return chat
