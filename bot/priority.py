@@ -2,7 +2,9 @@
 
 PTB's AIORateLimiter keeps the bot under Telegram's limits by making calls wait, which is
 right for scheduled deliveries and wrong for a crisis answer. Calls marked CRISIS go out
-at once (still waiting out a 429 if Telegram sends one); everything else queues as before.
+at once, and are tried again if Telegram answers 429 (after its retry_after) or fails
+with a server error, a timeout or a dropped connection (after a short, growing pause);
+everything else queues as before.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 logger = logging.getLogger(__name__)
 
 CRISIS = "crisis"
 _CRISIS_RETRIES = 3
+_BACKOFF_SECONDS = (0.5, 1.0, 2.0)
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -52,6 +55,13 @@ class CrisisFirstRateLimiter(BaseRateLimiter[str]):
                     raise
                 wait = error.retry_after
                 seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
-                logger.warning("a crisis answer was rate limited; retrying in %.1f s", seconds)
-                await asyncio.sleep(seconds)
+            except (BadRequest, Forbidden):
+                raise  # Telegram refused the call itself: trying again cannot help.
+            except NetworkError as error:
+                if attempt == _CRISIS_RETRIES:
+                    raise
+                seconds = _BACKOFF_SECONDS[attempt]
+                logger.warning("a crisis answer failed (%s)", type(error).__name__)
+            logger.warning("retrying a crisis answer in %.1f s", seconds)
+            await asyncio.sleep(seconds)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -249,3 +249,16 @@ async def test_operators_see_counts_only_in_their_chat(harness: Harness) -> None
     assert f"{today}  1 · 1 · 1 · 0 · 0" in stats.text
     assert "Lee" not in stats.text
     assert str(member.id) not in stats.text
+
+
+@pytest.mark.parametrize("fault", ["500", "502", "drop", "429"])
+async def test_a_crisis_answer_is_tried_again_when_telegram_fails(
+    harness: Harness, fault: str
+) -> None:
+    sim = harness.sim
+    member = sim.add_user("Max", started=True)
+    sim.faults.add("sendMessage", fault, retry_after=1)
+    answer = await say(sim, member, "i want to kill myself")
+    assert answer.text.startswith(OPENING)
+    failed = [c for c in sim.calls_to("sendMessage") if c.status != 200]
+    assert len(failed) == 1
