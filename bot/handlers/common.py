@@ -9,7 +9,6 @@ from typing import Any, TypeAlias
 from telegram import (
     CallbackQuery,
     ChatMember,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
@@ -32,9 +31,7 @@ App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 # channel posts are not members talking to us.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE
-GROUPS = filters.ChatType.GROUPS
 
-Button = tuple[str, str]  # (label, callback data)
 # Every text in the catalogue is Telegram HTML.
 HTML = ParseMode.HTML
 
@@ -79,12 +76,6 @@ async def is_group_admin(update: Update, context: Context) -> bool:
 def chat_pseudonym(update: Update, context: Context) -> Pseudonym | None:
     chat = update.effective_chat
     return None if chat is None else services(context).keyring.pseudonym(chat.id)
-
-
-def keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
 
 
 def button_data(

@@ -27,7 +27,14 @@ from bot.handlers.common import (
     verified_callback,
 )
 from bot.priority import CRISIS
-from bot.resources import AnswerKind, is_known_region, region_codes, render, resolve_region
+from bot.resources import (
+    AnswerKind,
+    Rendered,
+    is_known_region,
+    region_codes,
+    render,
+    resolve_region,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +49,14 @@ def _chat_id(update: Update) -> int | None:
     return update.effective_chat.id if update.effective_chat else None
 
 
+def _rendered(update: Update, context: Context, kind: AnswerKind, region: str | None) -> Rendered:
+    return render(services(context).catalog, language(update, context), kind, region)
+
+
 def answer_markup(
-    update: Update, context: Context, kind: AnswerKind, region: str | None
+    update: Update, context: Context, kind: AnswerKind, region: str | None, rendered: Rendered
 ) -> InlineKeyboardMarkup:
     """URL buttons for the lines' websites, then another region, then a way back."""
-    rendered = render(services(context).catalog, language(update, context), kind, region)
     rows = [[InlineKeyboardButton(label, url=url)] for label, url in rendered.links]
     if kind is AnswerKind.CONCERN:
         rows = [[_callback(update, context, "buttons.people_now", "show", region or "INT")]]
@@ -77,14 +87,13 @@ async def send_answer(
     update: Update, context: Context, kind: AnswerKind, region: str | None = None
 ) -> Message | None:
     """Send a help-now answer into the update's chat (and topic), urgent ones first of all."""
-    svc = services(context)
-    region = resolve_region(region, svc.settings.region)
-    body = render(svc.catalog, language(update, context), kind, region).text
+    region = resolve_region(region, services(context).settings.region)
+    rendered = _rendered(update, context, kind, region)
     return await reply(
         update,
         context,
-        body,
-        markup=answer_markup(update, context, kind, region),
+        rendered.text,
+        markup=answer_markup(update, context, kind, region, rendered),
         priority=CRISIS if kind in _URGENT else None,
     )
 
@@ -155,16 +164,15 @@ async def _replace_markup(update: Update, context: Context, markup: InlineKeyboa
 
 async def _show_region(update: Update, context: Context, kind: AnswerKind, code: str) -> None:
     """Re-render the same answer for the chosen region, in place where Telegram allows."""
-    svc = services(context)
-    region = resolve_region(code, svc.settings.region)
-    body = render(svc.catalog, language(update, context), kind, region).text
-    markup = answer_markup(update, context, kind, region)
+    region = resolve_region(code, services(context).settings.region)
+    rendered = _rendered(update, context, kind, region)
+    markup = answer_markup(update, context, kind, region, rendered)
     query = update.callback_query
     assert query is not None
     try:
-        await query.edit_message_text(body, parse_mode=HTML, reply_markup=markup)
+        await query.edit_message_text(rendered.text, parse_mode=HTML, reply_markup=markup)
     except BadRequest:
-        await reply(update, context, body, markup=markup)
+        await reply(update, context, rendered.text, markup=markup)
 
 
 def register(application: App) -> None:
