@@ -1,4 +1,4 @@
-"""Command line: python -m bot [--demo].
+"""Command line: python -m bot [--demo] | python -m bot content check [DIR].
 
 Without --demo the bot answers on Telegram by long polling (TELEGRAM_BOT_TOKEN). With
 --demo it runs unchanged against the local Bot API simulator, and the terminal plays the
@@ -19,7 +19,9 @@ from pathlib import Path
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_application
+from bot.catalog import CONTENT_DIR
 from bot.config import ConfigError, Settings, load_settings
+from bot.content_check import run_check
 from bot.logging_setup import configure_logging
 from bot.runner import run_polling, stop_on_signals
 from bot.startup import StartupError, prepare
@@ -34,6 +36,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="chat with the bot in this terminal, against a local simulator (no token needed)",
     )
+    commands = parser.add_subparsers(dest="command", metavar="content check [DIR]")
+    content = commands.add_parser("content", help="work with content folders")
+    content_commands = content.add_subparsers(dest="content_command", required=True)
+    check = content_commands.add_parser(
+        "check", help="validate a content folder (default: the shipped bot/content)"
+    )
+    check.add_argument("folder", nargs="?", type=Path, default=CONTENT_DIR)
     return parser.parse_args(argv)
 
 
@@ -92,6 +101,8 @@ async def run_demo(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    if args.command == "content":
+        return run_check(args.folder)
     try:
         settings = load_settings(require_token=not args.demo)
     except ConfigError as error:

@@ -14,7 +14,16 @@ from telegram import LinkPreviewOptions
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, Defaults
 
 from bot.commands import publish_commands
-from bot.handlers import fallback, membership, operator, privacy, resources, safety, welcome
+from bot.handlers import (
+    fallback,
+    library,
+    membership,
+    operator,
+    privacy,
+    resources,
+    safety,
+    welcome,
+)
 from bot.handlers.common import App, Context
 from bot.priority import CrisisFirstRateLimiter
 from bot.services import SERVICES_KEY, Services, services_of
@@ -24,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 PURGE_INTERVAL = timedelta(hours=1)
 # Safety first: its handler runs in an early group, before any feature sees a message.
-HANDLER_MODULES = (safety, welcome, privacy, resources, membership, operator, fallback)
+HANDLER_MODULES = (safety, welcome, library, privacy, resources, membership, operator, fallback)
 
 
 def build_application(

@@ -31,6 +31,8 @@ class Settings:
     log_level: str
     # The one chat where /stats answers; counts only, never ids or words.
     operator_chat: int | None = None
+    # A folder in bot/content's format whose files overlay the shipped ones by id.
+    content_dir: Path | None = None
 
     @property
     def base_file_url(self) -> str:
@@ -119,6 +121,11 @@ def load_settings(
             )
         operator_chat = int(operator_raw)
 
+    content_raw = get("PORCHLIGHT_CONTENT_DIR")
+    content_dir = None if content_raw is None else Path(content_raw)
+    if content_dir is not None and not content_dir.is_dir():
+        raise ConfigError(f"PORCHLIGHT_CONTENT_DIR {content_dir} is not a folder")
+
     return Settings(
         token=token,
         base_url=base_url,
@@ -127,6 +134,7 @@ def load_settings(
         region=region,
         log_level=log_level,
         operator_chat=operator_chat,
+        content_dir=content_dir,
     )
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from bot.textfold import fold
 
 SAFETY_DIR = Path(__file__).parent / "content" / "safety"
 
@@ -82,15 +83,12 @@ class Lexicon:
 
 _SENTENCE_BREAK = re.compile(r"[.!?;\n]+|\s(?:but|pero)\s")
 _CLAUSE_BREAK = re.compile(r"[,:\u2014-]|\s(?:and|so|y|asi que)\s")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 _LEVELS = {"crisis": Level.CRISIS, "concern": Level.CONCERN, "none": Level.NONE}
 
 
 def normalise(text: str) -> str:
     """Lower case, straight apostrophes, accents removed, runs of space folded."""
-    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[ \t]+", " ", text)
+    return fold(text)
 
 
 _FRAGMENT = re.compile(r"%([a-z_]+)%")

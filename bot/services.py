@@ -9,7 +9,9 @@ from bot.callbacks import CallbackCodec
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
+from bot.library import Library
 from bot.privacy import Keyring
+from bot.search import SearchIndex
 from bot.store import Store
 
 SERVICES_KEY = "porchlight.services"
@@ -23,6 +25,8 @@ class Services:
     catalog: Catalog
     callbacks: CallbackCodec
     clock: Clock
+    library: Library
+    search: SearchIndex
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:

@@ -7,11 +7,14 @@ import logging
 from dataclasses import dataclass
 
 from bot.callbacks import CallbackCodec
-from bot.catalog import Catalog, CatalogError
+from bot.catalog import Catalog
 from bot.clock import Clock, system_clock
 from bot.config import ConfigError, Settings
 from bot.datalock import DataFolderBusy, DataFolderLock
+from bot.library import load_library
 from bot.privacy import Keyring, SecretFileError, load_or_create_secret
+from bot.problems import ContentError
+from bot.search import SearchIndex
 from bot.services import Services
 from bot.store import SqliteStore, StoreError
 
@@ -68,9 +71,13 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
         )
     keyring = Keyring.from_secret(secret)
     try:
-        catalog = Catalog.load()
-    except CatalogError as error:
-        raise StartupError(f"bot/content is not valid: {error}") from None
+        catalog = Catalog.load(overlay=settings.content_dir)
+        library = load_library(overlay=settings.content_dir)
+    except ContentError as error:
+        raise StartupError(
+            f"the content is not valid ({len(error.problems)} problem(s), first: "
+            f"{error.problems[0]}); see: python -m bot content check"
+        ) from None
     try:
         store = await SqliteStore.open(settings.data_dir, keyring.check_value())
     except StoreError as error:
@@ -82,6 +89,8 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
         catalog=catalog,
         callbacks=CallbackCodec(keyring.callback_key),
         clock=clock,
+        library=library,
+        search=SearchIndex(library),
     )
     return Prepared(services, lock)
 

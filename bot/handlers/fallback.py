@@ -13,16 +13,14 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.handlers.common import NEW_MESSAGES, PRIVATE, App, Context, answer_expired, reply, text
-from bot.handlers.safety import verdict_of
-from bot.safety import Level
+from bot.handlers.safety import was_answered
 
 logger = logging.getLogger(__name__)
 
 
 def _already_answered(update: Update, context: Context) -> bool:
     """After a crisis or concern answer, a pointer to /help would only be noise."""
-    verdict = verdict_of(context, update)
-    return verdict is not None and verdict.level is not Level.NONE
+    return was_answered(context, update)
 
 
 async def unknown_command(update: Update, context: Context) -> None:

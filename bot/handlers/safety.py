@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 SAFETY_GROUP = -10
 _VERDICTS = "porchlight.verdicts"
 _ANSWERED = "porchlight.answered"
+_ANSWERED_UPDATES = "porchlight.answered_updates"
 # Only the last few are kept, in memory: enough for later handlers of the same update and
 # for an edit of a recent message, never a record.
 _REMEMBER = 1024
@@ -62,6 +63,11 @@ def verdict_of(context: Context, update: Update) -> Assessment | None:
     return found if isinstance(found, Assessment) else None
 
 
+def was_answered(context: Context, update: Update) -> bool:
+    """Whether this update got a crisis or concern answer (later handlers stay quiet)."""
+    return update.update_id in _recent(context, _ANSWERED_UPDATES)
+
+
 def words_of(message: Message) -> str:
     """The member's own words: text or caption, without a leading /command."""
     words = message.text or message.caption or ""
@@ -83,15 +89,21 @@ async def assess_message(update: Update, context: Context) -> None:
     _recent(context, _VERDICTS).remember(update.update_id, verdict)
     if verdict.level is Level.NONE:
         return
+    # A command's words are usually a search or a setting ("/library cravings"): they get
+    # an answer for a crisis, never the gentler one meant for a member's own words.
+    is_command = (message.text or message.caption or "").startswith("/")
+    if verdict.level is Level.CONCERN and (is_command or not is_private(update)):
+        return
     # One answer per message: an edit of a message already answered gets no second one.
     answered = _recent(context, _ANSWERED)
     key = (chat_pseudonym(update, context), message.message_id)
     if key in answered:
         return
     answered.remember(key, True)
+    _recent(context, _ANSWERED_UPDATES).remember(update.update_id, True)
     if is_private(update):
         await _answer_privately(update, context, verdict)
-    elif verdict.level is Level.CRISIS:
+    else:
         await _post_in_group(update, context, verdict)
 
 

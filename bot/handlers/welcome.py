@@ -6,14 +6,21 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.handlers.common import NEW_MESSAGES, App, Context, is_private, reply, text
+from bot.handlers.library import TAKE_PREFIX, deliver_taken
 from bot.handlers.resources import send_answer
 from bot.resources import AnswerKind
 
 
 async def start(update: Update, context: Context) -> None:
-    if context.args == ["resources"]:
+    payload = context.args[0] if context.args else ""
+    if payload == "resources":
         # The "write to me privately" button under a group's crisis post lands here.
         await send_answer(update, context, AnswerKind.RESOURCES)
+        return
+    # A reading taken from a group by someone who had never opened a chat with us.
+    if payload.startswith(TAKE_PREFIX) and await deliver_taken(
+        update, context, payload.removeprefix(TAKE_PREFIX)
+    ):
         return
     await reply(
         update,
