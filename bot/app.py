@@ -25,7 +25,7 @@ from bot.handlers import (
     welcome,
 )
 from bot.handlers.common import App, Context
-from bot.priority import CrisisFirstRateLimiter
+from bot.priority import MembersFirstRateLimiter
 from bot.services import SERVICES_KEY, Services, services_of
 from bot.updates_guard import TolerantUpdatesRequest
 
@@ -48,7 +48,7 @@ def build_application(
         # parse_mode is passed where text is sent (handlers.common.HTML), not as a default:
         # PTB would add a default parse_mode to calls that have no such parameter.
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(rate_limiter or CrisisFirstRateLimiter())
+        .rate_limiter(rate_limiter or MembersFirstRateLimiter())
         .get_updates_request(TolerantUpdatesRequest(connection_pool_size=1))
         .build()
     )

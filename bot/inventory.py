@@ -20,6 +20,8 @@ class StoredTable:
     columns: dict[str, str]
     # The column holding a member's or chat's keyed pseudonym; /forget erases by it.
     pseudonym_column: str | None = None
+    # The column holding a sealed (encrypted) chat id, re-sealed when a group migrates.
+    sealed_column: str | None = None
     # Rows about members must expire; only bookkeeping about the store itself may not.
     expires: bool = True
 
@@ -52,6 +54,31 @@ TABLES: tuple[StoredTable, ...] = (
             "count": "how many times that day",
             "expires_at": "when the row is deleted",
         },
+    ),
+    StoredTable(
+        name="chat_preferences",
+        columns={
+            "pseudonym": "a keyed pseudonym (HMAC) of the chat id, never the id itself",
+            "zone": "the chat's time zone, such as Europe/Berlin",
+            "expires_at": "when the row is deleted: 180 days after last use",
+        },
+        pseudonym_column="pseudonym",
+    ),
+    StoredTable(
+        name="subscriptions",
+        columns={
+            "pseudonym": "a keyed pseudonym (HMAC) of the chat id, to find the row",
+            "kind": "what is delivered: the daily reflection, or a check-in nudge",
+            "thread_id": "the forum topic to deliver into (0 for none)",
+            "sealed_chat": "the chat id, encrypted: the one thing needed to deliver",
+            "minute": "the local minute of the day to deliver at",
+            "zone": "the time zone that minute is in",
+            "last_delivered": "the local day of the last delivery",
+            "next_due_at": "when the next delivery is due",
+            "expires_at": "when the row is deleted if deliveries stop reaching the chat",
+        },
+        pseudonym_column="pseudonym",
+        sealed_column="sealed_chat",
     ),
 )
 

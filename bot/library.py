@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.frontmatter import read_front_matter
 from bot.problems import ContentError, Problem, line_of, toml_error_line
 
 LIBRARY_DIR = Path(__file__).parent / "content" / "library"
@@ -81,35 +82,14 @@ class Library:
 
 def parse_reading(path: Path) -> tuple[Reading | None, list[Problem]]:
     """Read one reading file, reporting every problem with its line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem(path, None, f"cannot be read: {error}")]
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "+++":
-        return None, [Problem(path, 1, "must start with a line '+++' (the front matter)")]
-    try:
-        close = next(i for i in range(1, len(lines)) if lines[i].strip() == "+++")
-    except StopIteration:
-        return None, [Problem(path, 1, "the front matter has no closing '+++' line")]
-    header = "\n".join(lines[1:close])
-    try:
-        meta = tomllib.loads(header)
-    except tomllib.TOMLDecodeError as error:
-        line, message = toml_error_line(str(error), offset=1)
-        return None, [Problem(path, line, f"front matter is not valid TOML: {message}")]
-    problems: list[Problem] = []
-
-    def complain(key: str | None, message: str) -> None:
-        line = line_of(header, key, start=2) if key else None
-        problems.append(Problem(path, line, message))
-
-    for key in sorted(_READING_KEYS - meta.keys()):
-        complain(None, f"front matter is missing '{key}'")
-    for key in sorted(meta.keys() - _READING_KEYS):
-        complain(key, f"unknown field '{key}' (expected {', '.join(sorted(_READING_KEYS))})")
-    if problems:
+    found, problems = read_front_matter(path, _READING_KEYS)
+    if found is None:
         return None, problems
+    meta = found.meta
+
+    def complain(key: str, message: str) -> None:
+        problems.append(Problem(path, found.line(key), message))
+
     reading_id, title, topics = meta["id"], meta["title"], meta["topics"]
     summary, kind = meta["summary"], meta["kind"]
     if not isinstance(reading_id, str) or not _ID.match(reading_id):
@@ -124,20 +104,18 @@ def parse_reading(path: Path) -> tuple[Reading | None, list[Problem]]:
         complain("topics", 'topics must be a list of topic ids, such as ["cravings"]')
     if kind not in KINDS:
         complain("kind", f"kind must be one of {', '.join(KINDS)}")
-    body = "\n".join(lines[close + 1 :]).strip()
-    count = len(body.split())
+    count = len(found.body.split())
     if not MIN_WORDS <= count <= MAX_WORDS:
-        first_text = next((i for i in range(close + 1, len(lines)) if lines[i].strip()), close)
         problems.append(
             Problem(
                 path,
-                first_text + 1,
+                found.body_line,
                 f"the text has {count} words; a reading has {MIN_WORDS}-{MAX_WORDS}",
             )
         )
     if problems:
         return None, problems
-    return Reading(reading_id, title, tuple(topics), summary, kind, body), []
+    return Reading(reading_id, title, tuple(topics), summary, kind, found.body), []
 
 
 def parse_topics(path: Path) -> tuple[list[Topic], list[Problem]]:

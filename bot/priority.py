@@ -1,10 +1,11 @@
-"""Members before broadcasts: crisis answers skip the rate-limit queue.
+"""Members before broadcasts: only scheduled deliveries wait in the rate-limit queue.
 
 PTB's AIORateLimiter keeps the bot under Telegram's limits by making calls wait, which is
-right for scheduled deliveries and wrong for a crisis answer. Calls marked CRISIS go out
-at once, and are tried again if Telegram answers 429 (after its retry_after) or fails
-with a server error, a timeout or a dropped connection (after a short, growing pause);
-everything else queues as before.
+right for a run of 10,000 scheduled deliveries and wrong for anything a member is waiting
+on. Calls marked BROADCAST go through that queue; every other call (answers to members,
+crisis answers first of all) goes out at once, and is tried again if Telegram answers 429
+(after its retry_after) or fails with a server error, a timeout or a dropped connection
+(after a short, growing pause).
 """
 
 from __future__ import annotations
@@ -19,16 +20,23 @@ from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 logger = logging.getLogger(__name__)
 
+BROADCAST = "broadcast"
+# Marks a crisis answer: it is sent at once like every answer, and named for the reader.
 CRISIS = "crisis"
-_CRISIS_RETRIES = 3
+_RETRIES = 3
 _BACKOFF_SECONDS = (0.5, 1.0, 2.0)
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
 
-class CrisisFirstRateLimiter(BaseRateLimiter[str]):
+def retry_after_seconds(error: RetryAfter) -> float:
+    wait = error.retry_after
+    return float(wait) if isinstance(wait, int | float) else wait.total_seconds()
+
+
+class MembersFirstRateLimiter(BaseRateLimiter[str]):
     def __init__(self, queue: AIORateLimiter | None = None) -> None:
-        self._queue = queue or AIORateLimiter(max_retries=3)
+        self._queue = queue or AIORateLimiter(max_retries=5)
 
     async def initialize(self) -> None:
         await self._queue.initialize()
@@ -45,23 +53,22 @@ class CrisisFirstRateLimiter(BaseRateLimiter[str]):
         data: dict[str, Any],
         rate_limit_args: str | None,
     ) -> JSONResult:
-        if rate_limit_args != CRISIS:
+        if rate_limit_args == BROADCAST:
             return await self._queue.process_request(callback, args, kwargs, endpoint, data, None)
-        for attempt in range(_CRISIS_RETRIES + 1):
+        for attempt in range(_RETRIES + 1):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
-                if attempt == _CRISIS_RETRIES:
+                if attempt == _RETRIES:
                     raise
-                wait = error.retry_after
-                seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
+                seconds = retry_after_seconds(error)
             except (BadRequest, Forbidden):
                 raise  # Telegram refused the call itself: trying again cannot help.
             except NetworkError as error:
-                if attempt == _CRISIS_RETRIES:
+                if attempt == _RETRIES:
                     raise
                 seconds = _BACKOFF_SECONDS[attempt]
-                logger.warning("a crisis answer failed (%s)", type(error).__name__)
-            logger.warning("retrying a crisis answer in %.1f s", seconds)
+                logger.warning("an answer failed (%s)", type(error).__name__)
+            logger.warning("retrying an answer in %.1f s", seconds)
             await asyncio.sleep(seconds)
         raise AssertionError("unreachable")  # pragma: no cover

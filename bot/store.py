@@ -10,18 +10,36 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 import aiosqlite
 
 from bot import inventory
-from bot.privacy import Pseudonym
+from bot.privacy import Pseudonym, SealedId
 
 DATABASE_FILE_NAME = "porchlight.sqlite3"
 GROUP_SETTINGS_LIFETIME = timedelta(days=365)
 COUNTS_LIFETIME = timedelta(days=90)
+ZONE_LIFETIME = timedelta(days=180)
+# A subscription lives while it is delivered; one that has not been for this long has
+# lost its chat somehow, and goes.
+SUBSCRIPTION_LIFETIME = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    chat: Pseudonym
+    kind: str
+    thread_id: int | None
+    sealed_chat: SealedId
+    minute: int
+    zone: str
+    last_delivered: date | None
+    next_due_at: datetime
+
 
 # Each entry moves the schema one version on; never edit one that has shipped.
 MIGRATIONS: tuple[str, ...] = (
@@ -42,7 +60,32 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX daily_counts_expiry ON daily_counts (expires_at);
     """,
+    """
+    CREATE TABLE chat_preferences (
+        pseudonym TEXT PRIMARY KEY,
+        zone TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX chat_preferences_expiry ON chat_preferences (expires_at);
+    CREATE TABLE subscriptions (
+        pseudonym TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        thread_id INTEGER NOT NULL,
+        sealed_chat TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        zone TEXT NOT NULL,
+        last_delivered TEXT,
+        next_due_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (pseudonym, kind, thread_id)
+    );
+    CREATE INDEX subscriptions_due ON subscriptions (next_due_at);
+    CREATE INDEX subscriptions_expiry ON subscriptions (expires_at);
+    """,
 )
+
+# thread_id 0 stands for "no topic" (SQLite treats NULLs in a primary key as distinct).
+NO_THREAD = 0
 
 
 class StoreError(Exception):
@@ -58,8 +101,25 @@ class Store(Protocol):
     async def set_crisis_posts(self, group: Pseudonym, enabled: bool, now: datetime) -> None: ...
     async def count(self, name: str, now: datetime) -> None: ...
     async def daily_counts(self, since: datetime) -> dict[str, dict[str, int]]: ...
+    async def get_zone(self, chat: Pseudonym, now: datetime) -> str | None: ...
+    async def set_zone(self, chat: Pseudonym, zone: str, now: datetime) -> None: ...
+    async def subscribe(self, subscription: Subscription, now: datetime) -> None: ...
+    async def subscription(
+        self, chat: Pseudonym, kind: str, thread_id: int | None
+    ) -> Subscription | None: ...
+    async def subscriptions_of(self, chat: Pseudonym) -> list[Subscription]: ...
+    async def unsubscribe(self, chat: Pseudonym, kind: str, thread_id: int | None) -> int: ...
+    async def unsubscribe_all(self, chat: Pseudonym) -> int: ...
+    async def due(self, now: datetime, limit: int) -> list[Subscription]: ...
+    async def reschedule(
+        self,
+        subscription: Subscription,
+        next_due_at: datetime,
+        delivered: date | None,
+        now: datetime,
+    ) -> None: ...
     async def forget(self, member: Pseudonym) -> int: ...
-    async def move_chat(self, old: Pseudonym, new: Pseudonym) -> int: ...
+    async def move_chat(self, old: Pseudonym, new: Pseudonym, sealed: SealedId) -> int: ...
     async def purge_expired(self, now: datetime) -> int: ...
 
 
@@ -204,6 +264,128 @@ class SqliteStore:
                 result.setdefault(str(day), {})[str(name)] = int(count)
         return result
 
+    async def get_zone(self, chat: Pseudonym, now: datetime) -> str | None:
+        async with self._db.execute(
+            "SELECT zone FROM chat_preferences WHERE pseudonym = ? AND expires_at > ?",
+            (chat, _epoch(now)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else str(row[0])
+
+    async def set_zone(self, chat: Pseudonym, zone: str, now: datetime) -> None:
+        """Set, or touch on use: the preference lives 180 days after it was last used."""
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO chat_preferences (pseudonym, zone, expires_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (pseudonym) DO UPDATE SET zone = excluded.zone, "
+                "expires_at = excluded.expires_at",
+                (chat, zone, _epoch(now + ZONE_LIFETIME)),
+            )
+
+    async def subscribe(self, subscription: Subscription, now: datetime) -> None:
+        sub = subscription
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO subscriptions (pseudonym, kind, thread_id, sealed_chat, minute, "
+                "zone, last_delivered, next_due_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (pseudonym, kind, thread_id) DO UPDATE SET "
+                "sealed_chat = excluded.sealed_chat, minute = excluded.minute, "
+                "zone = excluded.zone, next_due_at = excluded.next_due_at, "
+                "expires_at = excluded.expires_at",
+                (
+                    sub.chat,
+                    sub.kind,
+                    sub.thread_id or NO_THREAD,
+                    sub.sealed_chat,
+                    sub.minute,
+                    sub.zone,
+                    _day(sub.last_delivered),
+                    _epoch(sub.next_due_at),
+                    _epoch(max(now, sub.next_due_at) + SUBSCRIPTION_LIFETIME),
+                ),
+            )
+
+    async def subscription(
+        self, chat: Pseudonym, kind: str, thread_id: int | None
+    ) -> Subscription | None:
+        found = await self._subscriptions(
+            "pseudonym = ? AND kind = ? AND thread_id = ?", (chat, kind, thread_id or NO_THREAD)
+        )
+        return found[0] if found else None
+
+    async def subscriptions_of(self, chat: Pseudonym) -> list[Subscription]:
+        return await self._subscriptions("pseudonym = ?", (chat,))
+
+    async def due(self, now: datetime, limit: int) -> list[Subscription]:
+        """Subscriptions whose next delivery is at or before now, oldest first."""
+        return await self._subscriptions(
+            "next_due_at <= ? ORDER BY next_due_at LIMIT ?", (_epoch(now), limit)
+        )
+
+    async def _subscriptions(self, where: str, values: tuple[object, ...]) -> list[Subscription]:
+        columns = (
+            "pseudonym, kind, thread_id, sealed_chat, minute, zone, last_delivered, next_due_at"
+        )
+        query = f"SELECT {columns} FROM subscriptions WHERE {where}"  # noqa: S608 - fixed clauses above
+        async with self._db.execute(query, values) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            Subscription(
+                chat=Pseudonym(row[0]),
+                kind=str(row[1]),
+                thread_id=int(row[2]) or None,
+                sealed_chat=SealedId(row[3]),
+                minute=int(row[4]),
+                zone=str(row[5]),
+                last_delivered=None if row[6] is None else date.fromisoformat(row[6]),
+                next_due_at=datetime.fromtimestamp(int(row[7]), UTC),
+            )
+            for row in rows
+        ]
+
+    async def reschedule(
+        self,
+        subscription: Subscription,
+        next_due_at: datetime,
+        delivered: date | None,
+        now: datetime,
+    ) -> None:
+        """After a delivery (delivered is its local day) or a skip (delivered None)."""
+        sub = subscription
+        async with self._transaction():
+            await self._db.execute(
+                "UPDATE subscriptions SET next_due_at = ?, expires_at = ?, "
+                "last_delivered = COALESCE(?, last_delivered) "
+                "WHERE pseudonym = ? AND kind = ? AND thread_id = ?",
+                (
+                    _epoch(next_due_at),
+                    _epoch(next_due_at + SUBSCRIPTION_LIFETIME),
+                    _day(delivered),
+                    sub.chat,
+                    sub.kind,
+                    sub.thread_id or NO_THREAD,
+                ),
+            )
+        del now
+
+    async def unsubscribe(self, chat: Pseudonym, kind: str, thread_id: int | None) -> int:
+        """Remove one subscription: one kind, in one topic (or none) of one chat."""
+        return await self._delete_subscriptions(
+            "pseudonym = ? AND kind = ? AND thread_id = ?", (chat, kind, thread_id or NO_THREAD)
+        )
+
+    async def unsubscribe_all(self, chat: Pseudonym) -> int:
+        """Remove every subscription of a chat, in every topic (/stop, a blocked bot)."""
+        return await self._delete_subscriptions("pseudonym = ?", (chat,))
+
+    async def _delete_subscriptions(self, where: str, values: tuple[object, ...]) -> int:
+        query = f"DELETE FROM subscriptions WHERE {where}"  # noqa: S608 - fixed clauses above
+        async with self._transaction():
+            cursor = await self._db.execute(query, values)
+            removed = cursor.rowcount
+        await self._checkpoint()
+        return removed
+
     async def forget(self, member: Pseudonym) -> int:
         """Erase every row keyed by this pseudonym, in every table the inventory lists."""
         erased = 0
@@ -219,17 +401,22 @@ class SqliteStore:
         await self._checkpoint()
         return erased
 
-    async def move_chat(self, old: Pseudonym, new: Pseudonym) -> int:
-        """A group became a supergroup and got a new id: its rows follow it."""
+    async def move_chat(self, old: Pseudonym, new: Pseudonym, sealed: SealedId) -> int:
+        """A group became a supergroup and got a new id: its rows follow it, and sealed ids
+        are sealed anew for the new chat."""
         moved = 0
         async with self._transaction():
             for entry in inventory.TABLES:
                 if entry.pseudonym_column is None:
                     continue
                 column = entry.pseudonym_column
+                sets, values = f"{column} = ?", [str(new)]
+                if entry.sealed_column is not None:
+                    sets += f", {entry.sealed_column} = ?"
+                    values.append(str(sealed))
                 cursor = await self._db.execute(
-                    f"UPDATE OR REPLACE {entry.name} SET {column} = ? WHERE {column} = ?",  # noqa: S608 - names from the inventory
-                    (new, old),
+                    f"UPDATE OR REPLACE {entry.name} SET {sets} WHERE {column} = ?",  # noqa: S608 - names from the inventory
+                    (*values, old),
                 )
                 moved += cursor.rowcount
         return moved
@@ -256,6 +443,10 @@ class SqliteStore:
 
 
 _RESTORE_HINT = "restore it from a backup, or move it aside to start afresh"
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _statements(script: str) -> list[str]:

@@ -42,14 +42,25 @@ async def test_a_failing_handler_is_logged_by_type_and_the_member_told_kindly(
     assert all(r.exc_info is None for r in caplog.records if r.name.startswith("bot"))
 
 
-async def test_a_server_error_on_a_reply_is_reported_and_the_bot_goes_on(
-    harness: Harness,
-) -> None:
+async def test_a_server_error_on_a_reply_is_retried_unseen(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Jun", started=True)
     sim.faults.add("sendMessage", "500")
+    reply = await say(sim, member, "/help")
+    assert "What I can do" in reply.text
+    assert [c.status for c in sim.calls_to("sendMessage")][-2:] == [500, 200]
+
+
+async def test_a_reply_that_keeps_failing_is_reported_and_the_bot_goes_on(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    member = sim.add_user("Kai", started=True)
+    sim.faults.add("sendMessage", "502", times=4)
     sent = sim.send_text(member, "/help")
-    apology = await sim.next_bot_message(sim.private_chat(member), after=sent.message_id)
+    apology = await sim.next_bot_message(
+        sim.private_chat(member), after=sent.message_id, timeout=10
+    )
     assert "something went wrong on my side" in apology.text
     again = await say(sim, member, "/help")
     assert "What I can do" in again.text

@@ -8,6 +8,7 @@ import pytest
 from telegram import Bot
 
 from bot.catalog import Catalog
+from bot.priority import BROADCAST
 from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser
 from tests.conftest import Harness
 from tests.test_e2e_foundation import button_labels, say
@@ -217,7 +218,10 @@ async def test_a_crisis_post_goes_ahead_of_queued_broadcasts(harness: Harness) -
     group = group_with_bot_as_admin(sim, admin, member)
     bot: Bot = harness.app.bot
     broadcasts = [
-        asyncio.create_task(bot.send_message(group.id, f"Scheduled reading {n}")) for n in range(26)
+        asyncio.create_task(
+            bot.send_message(group.id, f"Scheduled reading {n}", rate_limit_args=BROADCAST)
+        )
+        for n in range(26)
     ]
     await sim.wait_for(lambda: len(sim.messages(group)) >= 20, timeout=10)
     sent = sim.send_text(member, "i am going to kill myself tonight", chat=group)

@@ -186,7 +186,7 @@ async def test_move_chat_carries_rows_to_the_new_id(tmp_path: Path) -> None:
     old, new = KEYS.pseudonym(-4001), KEYS.pseudonym(-1009004001)
     try:
         await store.set_crisis_posts(old, False, NOW)
-        assert await store.move_chat(old, new) == 1
+        assert await store.move_chat(old, new, KEYS.seal(-1009004001)) == 1
         assert await store.crisis_posts_enabled(old, NOW) is True
         assert await store.crisis_posts_enabled(new, NOW) is False
     finally:

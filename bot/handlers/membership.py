@@ -44,7 +44,9 @@ async def on_migration(update: Update, context: Context) -> None:
         return  # Telegram sends a note in both chats; the old chat's one is enough.
     svc = services(context)
     old, new = message.chat.id, message.migrate_to_chat_id
-    moved = await svc.store.move_chat(svc.keyring.pseudonym(old), svc.keyring.pseudonym(new))
+    moved = await svc.store.move_chat(
+        svc.keyring.pseudonym(old), svc.keyring.pseudonym(new), svc.keyring.seal(new)
+    )
     logger.info("a group became a supergroup; moved %d rows with it", moved)
 
 
