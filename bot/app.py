@@ -15,11 +15,14 @@ from telegram.ext import ApplicationBuilder, BaseRateLimiter, Defaults
 
 from bot.commands import publish_commands
 from bot.handlers import (
+    daily,
     fallback,
+    inline,
     library,
     membership,
     operator,
     privacy,
+    reflections,
     resources,
     safety,
     welcome,
@@ -33,7 +36,19 @@ logger = logging.getLogger(__name__)
 
 PURGE_INTERVAL = timedelta(hours=1)
 # Safety first: its handler runs in an early group, before any feature sees a message.
-HANDLER_MODULES = (safety, welcome, library, privacy, resources, membership, operator, fallback)
+HANDLER_MODULES = (
+    safety,
+    welcome,
+    reflections,
+    daily,
+    library,
+    inline,
+    privacy,
+    resources,
+    membership,
+    operator,
+    fallback,
+)
 
 
 def build_application(

@@ -6,8 +6,20 @@ from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandSc
 
 from bot.catalog import DEFAULT_LANGUAGE, Catalog
 
-PRIVATE_COMMANDS = ("start", "library", "resources", "privacy", "forget", "help")
-GROUP_COMMANDS = ("library", "resources", "privacy", "crisisposts", "help")
+PRIVATE_COMMANDS = (
+    "start",
+    "today",
+    "reflection",
+    "daily",
+    "library",
+    "resources",
+    "zone",
+    "stop",
+    "privacy",
+    "forget",
+    "help",
+)
+GROUP_COMMANDS = ("today", "daily", "library", "resources", "privacy", "crisisposts", "help")
 
 
 def command_list(catalog: Catalog, language: str, scope: str) -> list[BotCommand]:

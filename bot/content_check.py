@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.catalog import CONTENT_DIR, Catalog, CatalogError
 from bot.library import LIBRARY_DIR, Library, load_library
 from bot.problems import ContentError, Problem
+from bot.reflections import load_reflections
 from bot.safety import LexiconError, load_lexicon
 
 
@@ -31,6 +32,10 @@ def check_content(folder: Path) -> CheckResult:
         problems += error.problems
     try:
         library = load_library(LIBRARY_DIR, overlay)
+    except ContentError as error:
+        problems += error.problems
+    try:
+        load_reflections(overlay=overlay)
     except ContentError as error:
         problems += error.problems
     for path in sorted((folder / "safety").glob("*.toml")):

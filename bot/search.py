@@ -72,8 +72,19 @@ def with_pairs(found: list[str]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Searchable:
+    """Anything the search can rank: a reading, a reflection."""
+
+    id: str
+    title: str
+    summary: str
+    topics: str
+    body: str
+
+
+@dataclass(frozen=True)
 class _Document:
-    reading: Reading
+    id: str
     fields: dict[str, Counter[str]]  # field -> term -> count
     lengths: dict[str, int]  # field -> words
 
@@ -93,20 +104,21 @@ class SearchIndex:
     """BM25F: each field's counts are normalised by that field's own length, so a long
     text does not drown a match in a short title."""
 
-    def __init__(self, library: Library, synonyms: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, items: list[Searchable], synonyms: dict[str, list[str]] | None = None
+    ) -> None:
         self._synonyms = load_synonyms() if synonyms is None else synonyms
-        titles = {topic.id: topic.title for topic in library.topics}
         self._documents: list[_Document] = []
-        for reading in sorted(library.readings.values(), key=lambda r: r.id):
+        for item in sorted(items, key=lambda i: i.id):
             values = {
-                "title": reading.title,
-                "summary": reading.summary,
-                "topics": " ".join(titles.get(t, t) for t in reading.topics),
-                "body": reading.body,
+                "title": item.title,
+                "summary": item.summary,
+                "topics": item.topics,
+                "body": item.body,
             }
             fields = {name: Counter(with_pairs(terms(value))) for name, value in values.items()}
             lengths = {name: len(terms(value)) for name, value in values.items()}
-            self._documents.append(_Document(reading, fields, lengths))
+            self._documents.append(_Document(item.id, fields, lengths))
         count = len(self._documents)
         frequency = Counter(t for doc in self._documents for t in set().union(*doc.fields.values()))
         self._idf = {
@@ -126,8 +138,8 @@ class SearchIndex:
                 total += weight * count / norm
         return total
 
-    def search(self, query: str, limit: int = 10) -> list[Reading]:
-        """Readings that match, most relevant first; empty when nothing matches."""
+    def search(self, query: str, limit: int = 10) -> list[str]:
+        """Ids of what matches, most relevant first; empty when nothing matches."""
         asked = terms(query)
         # A member's own words count fully; the library's words for them count for less.
         wanted = {t: 1.0 for t in with_pairs(asked)}
@@ -143,6 +155,25 @@ class SearchIndex:
                 if tf:
                     score += weight * self._idf[term] * tf * (_K1 + 1) / (tf + _K1)
             if score > 0:
-                scored.append((score, doc.reading.id, doc.reading))
+                scored.append((score, doc.id))
         scored.sort(key=lambda item: (-item[0], item[1]))
-        return [reading for _, _, reading in scored[:limit]]
+        return [found for _, found in scored[:limit]]
+
+
+def library_items(library: Library) -> list[Searchable]:
+    titles = {topic.id: topic.title for topic in library.topics}
+    return [
+        Searchable(r.id, r.title, r.summary, " ".join(titles.get(t, t) for t in r.topics), r.body)
+        for r in library.readings.values()
+    ]
+
+
+class LibrarySearch:
+    """Search over the library's readings, answering with readings."""
+
+    def __init__(self, library: Library) -> None:
+        self._library = library
+        self._index = SearchIndex(library_items(library))
+
+    def search(self, query: str, limit: int = 10) -> list[Reading]:
+        return [self._library.readings[i] for i in self._index.search(query, limit)]

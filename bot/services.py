@@ -11,7 +11,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.library import Library
 from bot.privacy import Keyring
-from bot.search import SearchIndex
+from bot.reflections import Reflection
+from bot.search import LibrarySearch
 from bot.store import Store
 
 SERVICES_KEY = "porchlight.services"
@@ -26,7 +27,8 @@ class Services:
     callbacks: CallbackCodec
     clock: Clock
     library: Library
-    search: SearchIndex
+    reflections: dict[str, Reflection]
+    search: LibrarySearch
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:

@@ -14,7 +14,8 @@ from bot.datalock import DataFolderBusy, DataFolderLock
 from bot.library import load_library
 from bot.privacy import Keyring, SecretFileError, load_or_create_secret
 from bot.problems import ContentError
-from bot.search import SearchIndex
+from bot.reflections import load_reflections
+from bot.search import LibrarySearch
 from bot.services import Services
 from bot.store import SqliteStore, StoreError
 
@@ -73,6 +74,7 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
     try:
         catalog = Catalog.load(overlay=settings.content_dir)
         library = load_library(overlay=settings.content_dir)
+        reflections = load_reflections(overlay=settings.content_dir)
     except ContentError as error:
         raise StartupError(
             f"the content is not valid ({len(error.problems)} problem(s), first: "
@@ -90,7 +92,8 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
         callbacks=CallbackCodec(keyring.callback_key),
         clock=clock,
         library=library,
-        search=SearchIndex(library),
+        reflections=reflections,
+        search=LibrarySearch(library),
     )
     return Prepared(services, lock)
 

@@ -53,6 +53,12 @@ def _known() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones() if "/" in name or name == "UTC"}
 
 
+@lru_cache(maxsize=1)
+def all_zones() -> list[str]:
+    """Every known zone in a stable order, so a button can carry a short index."""
+    return sorted(_known().values())
+
+
 def find_zone(text: str) -> str | None:
     """The IANA name a member typed, forgiving case and spaces ('europe/berlin', 'New York')."""
     wanted = text.strip().replace(" ", "_").lower()

@@ -42,10 +42,23 @@ class Harness:
     clock: MovableClock
     data_dir: Path
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
 
     @property
     def services(self) -> Services:
         return self.prepared.services
+
+    async def restart(self) -> None:
+        """Stop the bot as a host would and start it again on the same data folder."""
+        self.stop.set()
+        await asyncio.wait_for(self.task, timeout=15)
+        await self.prepared.close()
+        settings = self.prepared.services.settings
+        self.prepared = await prepare(settings, clock=self.clock)
+        self.app = build_application(self.prepared.services)
+        self.stop = asyncio.Event()
+        self.task = asyncio.create_task(run_polling(self.app, self.stop))
+        await _until_polling(self, self.task)
 
 
 def make_settings(sim: BotApiSimulator, data_dir: Path, **overrides: object) -> Settings:
@@ -82,18 +95,19 @@ async def harness(
     prepared = await prepare(make_settings(sim, data_dir, **settings_overrides), clock=clock)
     app = build_application(prepared.services)
     running = Harness(sim, app, prepared, clock, data_dir)
-    task = asyncio.create_task(run_polling(app, running.stop))
+    running.task = asyncio.create_task(run_polling(app, running.stop))
     try:
-        await _until_polling(running, task)
+        await _until_polling(running, running.task)
         yield running
     finally:
         running.stop.set()
-        await asyncio.wait_for(task, timeout=15)
-        await prepared.close()
+        await asyncio.wait_for(running.task, timeout=15)
+        await running.prepared.close()
 
 
-async def _until_polling(running: Harness, task: asyncio.Task[None]) -> None:
+async def _until_polling(running: Harness, task: asyncio.Task[None] | None) -> None:
     """Start-up is a few calls to the simulator; surface a failure in it at once."""
+    assert task is not None
     for _ in range(500):
         if task.done():
             task.result()

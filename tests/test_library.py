@@ -16,7 +16,7 @@ from bot.catalog import Catalog
 from bot.library import MAX_WORDS, MIN_WORDS, load_library, parse_reading
 from bot.library_view import render_copy, render_reading
 from bot.problems import ContentError
-from bot.search import SearchIndex, stem
+from bot.search import LibrarySearch, stem
 from bot.sim.limits import parse_html, utf16_len
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +85,7 @@ def test_no_two_readings_are_too_alike() -> None:
 def test_search_puts_a_right_reading_first_for_most_queries() -> None:
     queries = [json.loads(line) for line in QUERIES.read_text(encoding="utf-8").splitlines()]
     assert len(queries) >= 40
-    index = SearchIndex(LIBRARY)
+    index = LibrarySearch(LIBRARY)
     right = 0
     for query in queries:
         assert set(query["expected"]) <= set(LIBRARY.readings), query
@@ -97,7 +97,7 @@ def test_search_puts_a_right_reading_first_for_most_queries() -> None:
 
 
 def test_search_is_tolerant_of_case_accents_and_endings() -> None:
-    index = SearchIndex(LIBRARY)
+    index = LibrarySearch(LIBRARY)
     plain = [r.id for r in index.search("craving")]
     assert plain
     assert [r.id for r in index.search("CRAVINGS")] == plain

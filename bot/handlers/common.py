@@ -85,7 +85,7 @@ def button_data(
     return svc.callbacks.build(feature, action, *args, chat_id=chat_id, now=svc.clock())
 
 
-def _thread_of(message: Message | None) -> int | None:
+def thread_of(message: Message | None) -> int | None:
     """Replies in a forum topic must name the topic, or they land in General."""
     if message is not None and message.is_topic_message:
         return message.message_thread_id
@@ -112,7 +112,7 @@ async def reply(
         chat.id,
         body,
         parse_mode=HTML,
-        message_thread_id=_thread_of(update.effective_message),
+        message_thread_id=thread_of(update.effective_message),
         reply_markup=markup,
         rate_limit_args=priority,
     )

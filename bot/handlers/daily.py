@@ -1,0 +1,252 @@
+"""/daily and /stop, and the tick that delivers what is due.
+
+The store is the source of truth for every schedule; the JobQueue only ticks. In groups,
+only admins change what the group receives, checked with Telegram each time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ExtBot
+
+from bot.delivery import REFLECTION, DeliveryReport, Sender, deliver_due
+from bot.handlers.common import (
+    HTML,
+    NEW_MESSAGES,
+    App,
+    Context,
+    button_data,
+    chat_pseudonym,
+    is_group_admin,
+    is_private,
+    reply,
+    services,
+    text,
+    thread_of,
+    verified_callback,
+)
+from bot.handlers.reflections import chat_zone, day_key, fallback_reading_text
+from bot.priority import BROADCAST
+from bot.reflections import render_reflection
+from bot.schedule import clock_text, local_day, next_due, parse_clock
+from bot.services import Services, services_of
+from bot.store import Subscription
+from bot.zones import zone_info
+
+logger = logging.getLogger(__name__)
+
+FEATURE = "daily"
+TICK = timedelta(seconds=30)
+_RUN_LOCK = "porchlight.delivery_lock"
+COMMON_TIMES = (6 * 60, 7 * 60, 8 * 60, 9 * 60, 12 * 60, 18 * 60, 20 * 60, 21 * 60, 22 * 60)
+
+
+def _times_markup(update: Update, context: Context) -> InlineKeyboardMarkup:
+    chat_id = update.effective_chat.id if update.effective_chat else None
+    buttons = [
+        InlineKeyboardButton(
+            clock_text(m), callback_data=button_data(context, chat_id, FEATURE, "t", str(m))
+        )
+        for m in COMMON_TIMES
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
+
+
+async def _may_change(update: Update, context: Context) -> bool:
+    if is_private(update) or await is_group_admin(update, context):
+        return True
+    await reply(update, context, text(update, context, "daily.admins_only"))
+    return False
+
+
+async def subscribe(update: Update, context: Context, minute: int) -> None:
+    svc = services(context)
+    chat = chat_pseudonym(update, context)
+    if chat is None or update.effective_chat is None:
+        return
+    zone = await chat_zone(update, context)
+    now = svc.clock()
+    subscription = Subscription(
+        chat=chat,
+        kind=REFLECTION,
+        thread_id=thread_of(update.effective_message),
+        sealed_chat=svc.keyring.seal(update.effective_chat.id),
+        minute=minute,
+        zone=zone or "UTC",
+        last_delivered=None,
+        next_due_at=next_due(minute, zone_info(zone or "UTC"), after=now, delivered=None),
+    )
+    existing = await svc.store.subscription(chat, REFLECTION, subscription.thread_id)
+    if existing is not None and existing.last_delivered is not None:
+        # Changing the time never gives the same day twice.
+        delivered = existing.last_delivered
+        following = next_due(minute, zone_info(zone or "UTC"), after=now, delivered=delivered)
+        subscription = replace(subscription, last_delivered=delivered, next_due_at=following)
+    await svc.store.subscribe(subscription, now)
+    body = text(update, context, "daily.subscribed", time=clock_text(minute), zone=zone or "UTC")
+    if zone is None:
+        body += "\n\n" + text(update, context, "daily.utc_note")
+    await reply(update, context, body)
+
+
+async def daily_command(update: Update, context: Context) -> None:
+    svc = services(context)
+    chat = chat_pseudonym(update, context)
+    if chat is None:
+        return
+    thread = thread_of(update.effective_message)
+    typed = " ".join(context.args or []).strip().lower()
+    if typed in ("off", "stop", "no"):
+        if await _may_change(update, context):
+            removed = await svc.store.unsubscribe(chat, REFLECTION, thread)
+            await reply(
+                update, context, text(update, context, "daily.stopped" if removed else "daily.none")
+            )
+        return
+    if typed:
+        minute = parse_clock(typed)
+        if minute is None:
+            await reply(update, context, text(update, context, "daily.bad_time"))
+        elif await _may_change(update, context):
+            await subscribe(update, context, minute)
+        return
+    existing = await svc.store.subscription(chat, REFLECTION, thread)
+    if existing is not None:
+        chat_id = update.effective_chat.id if update.effective_chat else None
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        text(update, context, "daily.change"),
+                        callback_data=button_data(context, chat_id, FEATURE, "c"),
+                    ),
+                    InlineKeyboardButton(
+                        text(update, context, "daily.stop"),
+                        callback_data=button_data(context, chat_id, FEATURE, "off"),
+                    ),
+                ]
+            ]
+        )
+        body = text(
+            update, context, "daily.current", time=clock_text(existing.minute), zone=existing.zone
+        )
+        await reply(update, context, body, markup=markup)
+        return
+    zone = await chat_zone(update, context)
+    await reply(
+        update,
+        context,
+        text(update, context, "daily.choose", zone=zone or "UTC"),
+        markup=_times_markup(update, context),
+    )
+
+
+async def on_button(update: Update, context: Context) -> None:
+    verified = await verified_callback(update, context)
+    if verified is None:
+        return
+    query, data = verified
+    await query.answer()
+    if not await _may_change(update, context):
+        return
+    if data.action == "t" and data.args and data.args[0].isdigit() and int(data.args[0]) < 24 * 60:
+        await subscribe(update, context, int(data.args[0]))
+    elif data.action == "c":
+        zone = await chat_zone(update, context)
+        await reply(
+            update,
+            context,
+            text(update, context, "daily.choose", zone=zone or "UTC"),
+            markup=_times_markup(update, context),
+        )
+    elif data.action == "off":
+        chat = chat_pseudonym(update, context)
+        assert chat is not None
+        removed = await services(context).store.unsubscribe(
+            chat, REFLECTION, thread_of(update.effective_message)
+        )
+        await reply(
+            update, context, text(update, context, "daily.stopped" if removed else "daily.none")
+        )
+
+
+async def stop_command(update: Update, context: Context) -> None:
+    """Stops every scheduled message to this chat, in every topic, and says what."""
+    svc = services(context)
+    chat = chat_pseudonym(update, context)
+    if chat is None:
+        return
+    if not is_private(update) and not await is_group_admin(update, context):
+        await reply(update, context, text(update, context, "stop.admins_only"))
+        return
+    stopping = await svc.store.subscriptions_of(chat)
+    await svc.store.unsubscribe_all(chat)
+    if not stopping:
+        await reply(update, context, text(update, context, "stop.nothing"))
+        return
+    what = ", ".join(
+        text(update, context, f"stop.item_{s.kind}", time=clock_text(s.minute)) for s in stopping
+    )
+    await reply(update, context, text(update, context, "stop.done", what=what))
+
+
+def delivery_text(svc: Services, subscription: Subscription) -> str:
+    """What a subscription receives today: the reflection, or while it is not written yet,
+    a library reading chosen by date."""
+    day = local_day(subscription.next_due_at, zone_info(subscription.zone))
+    reflection = svc.reflections.get(day_key(day.month, day.day))
+    lang = "en"
+    if reflection is None:
+        note = svc.catalog.text("daily.fallback", lang)
+        return f"{note}\n\n{fallback_reading_text(svc, lang, day)}"
+    months = svc.catalog.text("reflections.months", lang).split()
+    return render_reflection(svc.catalog, lang, reflection, f"{day.day} {months[day.month - 1]}")
+
+
+def _sender(bot: ExtBot[str], svc: Services) -> Sender:
+    async def send(chat_id: int, thread_id: int | None, subscription: Subscription) -> None:
+        share = InlineKeyboardButton(
+            svc.catalog.text("reflections.share", "en"),
+            switch_inline_query=day_key(*_month_day(subscription)),
+        )
+        await bot.send_message(
+            chat_id,
+            delivery_text(svc, subscription),
+            parse_mode=HTML,
+            message_thread_id=thread_id,
+            reply_markup=InlineKeyboardMarkup([[share]]),
+            rate_limit_args=BROADCAST,
+        )
+
+    return send
+
+
+async def deliver_now(application: App) -> DeliveryReport:
+    """One delivery run. Runs never overlap: two at once could send a due one twice."""
+    svc = services_of(application.bot_data)
+    lock = application.bot_data.setdefault(_RUN_LOCK, asyncio.Lock())
+    async with lock:
+        return await deliver_due(svc.clock(), svc, _sender(application.bot, svc))
+
+
+async def deliver_tick(context: Context) -> None:
+    await deliver_now(context.application)
+
+
+def _month_day(subscription: Subscription) -> tuple[int, int]:
+    day = local_day(subscription.next_due_at, zone_info(subscription.zone))
+    return day.month, day.day
+
+
+def register(application: App) -> None:
+    application.add_handler(CommandHandler("daily", daily_command, filters=NEW_MESSAGES))
+    application.add_handler(CommandHandler("stop", stop_command, filters=NEW_MESSAGES))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{FEATURE}:"))
+    assert application.job_queue is not None
+    # first=1: deliveries missed while the bot was down go out as soon as it is back.
+    application.job_queue.run_repeating(deliver_tick, interval=TICK, first=1, name="deliver")

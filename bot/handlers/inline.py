@@ -1,0 +1,101 @@
+"""Inline mode, for sponsors: '@bot words' in any chat offers today's reflection first, then
+reflections and readings that match, ready to send into that chat."""
+
+from __future__ import annotations
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.ext import InlineQueryHandler
+
+from bot.dates import parse_day
+from bot.handlers.common import HTML, App, Context, language, services
+from bot.handlers.reflections import date_text, day_key, local_today
+from bot.library_view import render_copy
+from bot.reflections import Reflection, render_reflection
+from bot.search import Searchable, SearchIndex
+from bot.services import Services
+
+MAX_RESULTS = 20  # Telegram allows 50; twenty is plenty to choose from on a phone
+# Brief, and personal: "today" depends on the member's own time zone.
+CACHE_SECONDS = 60
+_INDEX = "porchlight.inline_index"
+
+
+def _reflection_index(svc: Services, context: Context) -> SearchIndex:
+    found = context.application.bot_data.get(_INDEX)
+    if not isinstance(found, SearchIndex):
+        items = [
+            Searchable(f"r:{r.key}", r.title, r.question, " ".join(r.topics), r.body)
+            for r in svc.reflections.values()
+        ]
+        items += [
+            Searchable(f"l:{r.id}", r.title, r.summary, " ".join(r.topics), r.body)
+            for r in svc.library.readings.values()
+        ]
+        found = context.application.bot_data[_INDEX] = SearchIndex(items)
+    return found
+
+
+def _reflection_result(
+    svc: Services, lang: str, reflection: Reflection, label: str
+) -> InlineQueryResultArticle:
+    when = date_text(svc, lang, reflection.month, reflection.day)
+    return InlineQueryResultArticle(
+        id=f"r:{reflection.key}",
+        title=reflection.title,
+        description=f"{label}: {reflection.question}"[:200],
+        input_message_content=InputTextMessageContent(
+            render_reflection(svc.catalog, lang, reflection, when), parse_mode=HTML
+        ),
+    )
+
+
+async def answer_inline(update: Update, context: Context) -> None:
+    query = update.inline_query
+    if query is None:
+        return
+    svc = services(context)
+    lang = language(update, context)
+    zone = await svc.store.get_zone(svc.keyring.pseudonym(query.from_user.id), svc.clock())
+    today = local_today(zone, svc.clock())
+    results: list[InlineQueryResultArticle] = []
+    seen: set[str] = set()
+    typed = query.query.strip()
+    asked_day = parse_day(typed, today) if typed else None
+    first = svc.reflections.get(day_key(*(asked_day or (today.month, today.day))))
+    if first is not None:
+        label_key = "inline.today" if asked_day is None else "inline.reflection"
+        label = svc.catalog.text(label_key, lang, date=date_text(svc, lang, first.month, first.day))
+        results.append(_reflection_result(svc, lang, first, label))
+        seen.add(f"r:{first.key}")
+    if typed and asked_day is None:
+        for found in _reflection_index(svc, context).search(typed, limit=MAX_RESULTS):
+            if found in seen:
+                continue
+            kind, key = found.split(":", 1)
+            if kind == "r":
+                reflection = svc.reflections[key]
+                label = svc.catalog.text(
+                    "inline.reflection",
+                    lang,
+                    date=date_text(svc, lang, reflection.month, reflection.day),
+                )
+                results.append(_reflection_result(svc, lang, reflection, label))
+            else:
+                reading = svc.library.readings[key]
+                kind_label = svc.catalog.text("inline.reading", lang)
+                results.append(
+                    InlineQueryResultArticle(
+                        id=found,
+                        title=reading.title,
+                        description=f"{kind_label}: {reading.summary}"[:200],
+                        input_message_content=InputTextMessageContent(
+                            render_copy(svc.catalog, lang, reading), parse_mode=HTML
+                        ),
+                    )
+                )
+            seen.add(found)
+    await query.answer(results[:MAX_RESULTS], cache_time=CACHE_SECONDS, is_personal=True)
+
+
+def register(application: App) -> None:
+    application.add_handler(InlineQueryHandler(answer_inline))

@@ -1,0 +1,282 @@
+"""/today, /reflection DAY and /zone: the daily reflection on request, in the chat's zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.callbacks import CallbackDataTooLong
+from bot.dates import parse_day, shift
+from bot.handlers.common import (
+    HTML,
+    NEW_MESSAGES,
+    App,
+    Context,
+    button_data,
+    chat_pseudonym,
+    is_group_admin,
+    is_private,
+    language,
+    reply,
+    services,
+    text,
+    verified_callback,
+)
+from bot.library_view import render_copy
+from bot.reflections import Reflection, render_reflection
+from bot.services import Services
+from bot.zones import PICKER, all_zones, find_zone, suggest_zone, zone_info
+
+FEATURE = "ref"
+ZONE_FEATURE = "zone"
+
+
+def day_key(month: int, day: int) -> str:
+    return f"{month:02d}-{day:02d}"
+
+
+def date_text(svc: Services, lang: str, month: int, day: int) -> str:
+    months = svc.catalog.text("reflections.months", lang).split()
+    return f"{day} {months[month - 1]}"
+
+
+def local_today(zone: str | None, now: datetime) -> date:
+    return now.astimezone(zone_info(zone or "UTC")).date()
+
+
+async def chat_zone(update: Update, context: Context) -> str | None:
+    """The chat's zone, touched on use so it lives 180 days after the last."""
+    svc = services(context)
+    chat = chat_pseudonym(update, context)
+    if chat is None:
+        return None
+    zone = await svc.store.get_zone(chat, svc.clock())
+    if zone is not None:
+        await svc.store.set_zone(chat, zone, svc.clock())
+    return zone
+
+
+def fallback_reading_text(svc: Services, lang: str, day: date) -> str:
+    """A day whose reflection is not written yet gets a library reading, chosen by date."""
+    readings = sorted(svc.library.readings.values(), key=lambda r: r.id)
+    reading = readings[day.timetuple().tm_yday % len(readings)]
+    return render_copy(svc.catalog, lang, reading)
+
+
+def reflection_markup(
+    update: Update, context: Context, month: int, day: int
+) -> InlineKeyboardMarkup:
+    chat_id = update.effective_chat.id if update.effective_chat else None
+    before, after = shift(month, day, -1), shift(month, day, 1)
+
+    def go(key: str, target: tuple[int, int]) -> InlineKeyboardButton:
+        data = button_data(context, chat_id, FEATURE, "d", day_key(*target))
+        return InlineKeyboardButton(text(update, context, key), callback_data=data)
+
+    share = InlineKeyboardButton(
+        text(update, context, "reflections.share"), switch_inline_query=day_key(month, day)
+    )
+    return InlineKeyboardMarkup(
+        [[go("reflections.previous", before), go("reflections.next", after)], [share]]
+    )
+
+
+def _render(svc: Services, lang: str, reflection: Reflection) -> str:
+    return render_reflection(
+        svc.catalog, lang, reflection, date_text(svc, lang, reflection.month, reflection.day)
+    )
+
+
+async def show_day(
+    update: Update, context: Context, month: int, day: int, *, edit: bool = False
+) -> None:
+    svc = services(context)
+    lang = language(update, context)
+    reflection = svc.reflections.get(day_key(month, day))
+    if reflection is None:
+        await reply(
+            update,
+            context,
+            text(update, context, "reflections.not_written", date=date_text(svc, lang, month, day)),
+        )
+        zone = await chat_zone(update, context)
+        today = local_today(zone, svc.clock())
+        await show_today(update, context, today, zone)
+        return
+    body, markup = _render(svc, lang, reflection), reflection_markup(update, context, month, day)
+    query = update.callback_query
+    if edit and query is not None:
+        try:
+            await query.edit_message_text(body, parse_mode=HTML, reply_markup=markup)
+            return
+        except BadRequest:
+            pass
+    await reply(update, context, body, markup=markup)
+
+
+async def show_today(update: Update, context: Context, today: date, zone: str | None) -> None:
+    svc = services(context)
+    lang = language(update, context)
+    if svc.reflections.get(day_key(today.month, today.day)) is None:
+        note = text(update, context, "reflections.today_not_written")
+        await reply(update, context, f"{note}\n\n{fallback_reading_text(svc, lang, today)}")
+    else:
+        await show_day(update, context, today.month, today.day)
+
+
+async def today_command(update: Update, context: Context) -> None:
+    svc = services(context)
+    zone = await chat_zone(update, context)
+    await show_today(update, context, local_today(zone, svc.clock()), zone)
+    if zone is None:
+        await reply(
+            update,
+            context,
+            text(update, context, "reflections.utc_note"),
+            markup=region_markup(update, context),
+        )
+
+
+async def reflection_command(update: Update, context: Context) -> None:
+    svc = services(context)
+    zone = await chat_zone(update, context)
+    today = local_today(zone, svc.clock())
+    typed = " ".join(context.args or [])
+    wanted = parse_day(typed, today) if typed else (today.month, today.day)
+    if wanted is None:
+        await reply(update, context, text(update, context, "reflections.bad_date"))
+        return
+    await show_day(update, context, *wanted)
+
+
+async def on_reflection_button(update: Update, context: Context) -> None:
+    verified = await verified_callback(update, context)
+    if verified is None:
+        return
+    query, data = verified
+    await query.answer()
+    if data.action == "d" and data.args:
+        wanted = parse_day(data.args[0], date(2024, 1, 1))
+        if wanted is not None:
+            await show_day(update, context, *wanted, edit=True)
+
+
+# --- time zones ---------------------------------------------------------------------------
+
+
+def region_markup(update: Update, context: Context) -> InlineKeyboardMarkup:
+    chat_id = update.effective_chat.id if update.effective_chat else None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    region, callback_data=button_data(context, chat_id, ZONE_FEATURE, "r", str(i))
+                )
+            ]
+            for i, region in enumerate(PICKER)
+        ]
+    )
+
+
+def city_markup(update: Update, context: Context, region: int) -> InlineKeyboardMarkup:
+    chat_id = update.effective_chat.id if update.effective_chat else None
+    cities = list(PICKER.values())[region]
+    buttons = [
+        InlineKeyboardButton(
+            city.rsplit("/", 1)[-1].replace("_", " "),
+            callback_data=button_data(context, chat_id, ZONE_FEATURE, "s", str(region), str(i)),
+        )
+        for i, city in enumerate(cities)
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
+
+
+async def set_chat_zone(update: Update, context: Context, zone: str) -> None:
+    svc = services(context)
+    if not is_private(update) and not await is_group_admin(update, context):
+        await reply(update, context, text(update, context, "zone.admins_only"))
+        return
+    chat = chat_pseudonym(update, context)
+    assert chat is not None
+    now = svc.clock()
+    await svc.store.set_zone(chat, zone, now)
+    local = now.astimezone(zone_info(zone)).strftime("%H:%M")
+    await reply(update, context, text(update, context, "zone.set", zone=zone, time=local))
+
+
+async def zone_command(update: Update, context: Context) -> None:
+    typed = " ".join(context.args or []).strip()
+    if not typed:
+        await reply(
+            update,
+            context,
+            text(update, context, "zone.prompt"),
+            markup=region_markup(update, context),
+        )
+        return
+    found = find_zone(typed)
+    if found is not None:
+        await set_chat_zone(update, context, found)
+        return
+    suggestion = suggest_zone(typed)
+    if suggestion is None:
+        await reply(
+            update, context, text(update, context, "zone.unknown_no_suggestion", given=typed[:40])
+        )
+        return
+    chat_id = update.effective_chat.id if update.effective_chat else None
+    try:
+        data = button_data(context, chat_id, ZONE_FEATURE, "y", str(all_zones().index(suggestion)))
+    except CallbackDataTooLong:  # pragma: no cover - indexes are short
+        data = None
+    markup = None
+    if data is not None:
+        label = text(update, context, "zone.use_suggestion", suggestion=suggestion)
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+    await reply(
+        update,
+        context,
+        text(update, context, "zone.unknown", given=typed[:40], suggestion=suggestion),
+        markup=markup,
+    )
+
+
+async def on_zone_button(update: Update, context: Context) -> None:
+    verified = await verified_callback(update, context)
+    if verified is None:
+        return
+    query, data = verified
+    await query.answer()
+    args = data.args
+    regions = list(PICKER.values())
+    if data.action == "r" and args and args[0].isdigit() and int(args[0]) < len(regions):
+        try:
+            await query.edit_message_text(
+                text(update, context, "zone.pick_city"),
+                parse_mode=HTML,
+                reply_markup=city_markup(update, context, int(args[0])),
+            )
+        except BadRequest:
+            await reply(
+                update,
+                context,
+                text(update, context, "zone.pick_city"),
+                markup=city_markup(update, context, int(args[0])),
+            )
+    elif data.action == "s" and len(args) == 2 and all(a.isdigit() for a in args):
+        region, city = int(args[0]), int(args[1])
+        if region < len(regions) and city < len(regions[region]):
+            await set_chat_zone(update, context, regions[region][city])
+    elif data.action == "y" and args and args[0].isdigit() and int(args[0]) < len(all_zones()):
+        await set_chat_zone(update, context, all_zones()[int(args[0])])
+
+
+def register(application: App) -> None:
+    application.add_handler(CommandHandler("today", today_command, filters=NEW_MESSAGES))
+    application.add_handler(CommandHandler("reflection", reflection_command, filters=NEW_MESSAGES))
+    application.add_handler(CommandHandler("zone", zone_command, filters=NEW_MESSAGES))
+    application.add_handler(CallbackQueryHandler(on_reflection_button, pattern=f"^{FEATURE}:"))
+    application.add_handler(CallbackQueryHandler(on_zone_button, pattern=f"^{ZONE_FEATURE}:"))

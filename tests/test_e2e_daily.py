@@ -1,0 +1,257 @@
+"""Daily reflections as members and groups meet them, with an injected clock: /today,
+/reflection, /zone, /daily, /stop, deliveries across days, daylight saving and restarts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.handlers.daily import deliver_now
+from bot.reflections import load_reflections
+from bot.schedule import local_instant
+from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser
+from tests.conftest import Harness
+from tests.test_e2e_foundation import button_labels, say
+
+REFLECTIONS = load_reflections()
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def deliveries(
+    sim: BotApiSimulator, chat: SimChat, thread_id: int | None = None
+) -> list[SimMessage]:
+    """What the bot sent on a schedule: messages carrying the Share button."""
+    return [
+        m
+        for m in sim.messages(chat, thread_id=thread_id)
+        if any(b.switch_inline_query is not None for row in m.buttons for b in row)
+        and not any(b.callback_data for row in m.buttons for b in row)
+    ]
+
+
+async def subscribe_in_berlin(harness: Harness, member: SimUser, time: str) -> None:
+    sim = harness.sim
+    zone = await say(sim, member, "/zone Europe/Berlin")
+    assert "Europe/Berlin" in zone.text
+    done = await say(sim, member, f"/daily {time}")
+    assert f"every day at <b>{time}</b> (Europe/Berlin)" in done.html
+
+
+async def test_today_asks_for_a_zone_and_uses_utc_until_then(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 4, 23, 30, tzinfo=UTC)  # already the 5th in Berlin
+    member = sim.add_user("Mara", started=True)
+    sent = sim.send_text(member, "/today")
+    chat = sim.private_chat(member)
+    reading = await sim.next_bot_message(chat, after=sent.message_id)
+    assert REFLECTIONS["01-04"].title in reading.text  # UTC: still the 4th
+    prompt = await sim.next_bot_message(chat, after=reading.message_id)
+    assert "this is today in UTC" in prompt.text
+    sim.press_button(member, prompt, index=button_labels(prompt).index("Europe & Africa"))
+    await sim.wait_for(lambda: "Berlin" in button_labels(prompt))
+    sim.press_button(member, prompt, index=button_labels(prompt).index("Berlin"))
+    confirmed = await sim.next_bot_message(chat, after=prompt.message_id)
+    assert "Europe/Berlin" in confirmed.text
+    today = await say(sim, member, "/today")
+    assert REFLECTIONS["01-05"].title in today.text
+    assert "For today:" in today.text
+
+
+async def test_reflection_for_a_day_its_neighbours_and_sharing(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+    member = sim.add_user("Nell", started=True)
+    for typed in ("Jan 3", "3 January", "01-03"):
+        shown = await say(sim, member, f"/reflection {typed}")
+        assert REFLECTIONS["01-03"].title in shown.text
+    tomorrow = await say(sim, member, "/reflection tomorrow")
+    assert REFLECTIONS["01-11"].title in tomorrow.text
+    assert button_labels(tomorrow) == ["‹ Previous day", "Next day ›", "Share"]
+    assert tomorrow.buttons[1][0].switch_inline_query == "01-11"
+    sim.press_button(member, tomorrow, index=1)
+    await sim.wait_for(lambda: REFLECTIONS["01-12"].title in tomorrow.text)
+    wrong = await say(sim, member, "/reflection someday soon")
+    assert "/reflection 29 Feb" in wrong.text
+    unwritten = await say(sim, member, "/reflection 29 Feb")
+    assert "not written yet" in unwritten.text
+    todays = await sim.next_bot_message(sim.private_chat(member), after=unwritten.message_id)
+    assert REFLECTIONS["01-10"].title in todays.text
+
+
+async def test_a_wrong_zone_gets_a_close_suggestion(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Oto", started=True)
+    answer = await say(sim, member, "/zone Europe/Berln")
+    assert "Did you mean <b>Europe/Berlin</b>?" in answer.html
+    sim.press_button(member, answer, index=0)
+    confirmed = await sim.next_bot_message(sim.private_chat(member), after=answer.message_id)
+    assert "Europe/Berlin" in confirmed.text
+
+
+async def test_daily_delivery_arrives_once_a_day_in_the_right_chat(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 4, 20, 0, tzinfo=UTC)
+    member = sim.add_user("Pia", started=True)
+    chat = sim.private_chat(member)
+    await subscribe_in_berlin(harness, member, "07:30")
+    await deliver_now(harness.app)
+    assert deliveries(sim, chat) == []
+    harness.clock.now = datetime(2027, 1, 5, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
+    await deliver_now(harness.app)
+    await deliver_now(harness.app)
+    got = deliveries(sim, chat)
+    assert [REFLECTIONS["01-05"].title in m.text for m in got] == [True]
+    harness.clock.now += timedelta(days=1)  # across the day boundary
+    await deliver_now(harness.app)
+    assert [m.text.split("\n")[1] for m in deliveries(sim, chat)] == [
+        REFLECTIONS["01-05"].title,
+        REFLECTIONS["01-06"].title,
+    ]
+    current = await say(sim, member, "/daily")
+    assert "every day at <b>07:30</b>" in current.html
+    assert button_labels(current) == ["Change the time", "Stop it"]
+
+
+async def test_a_forum_topic_gets_its_delivery_in_the_topic(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 7, 5, 0, tzinfo=UTC)
+    admin = sim.add_user("Quin")
+    hall = sim.add_group("Fellowship Hall", forum=True, members=[admin], admins=[admin])
+    topic = sim.add_topic(hall, "Morning readings")
+    done = await say(sim, admin, "/daily 08:00", chat=hall, thread_id=topic)
+    assert "08:00" in done.text
+    harness.clock.now = datetime(2027, 1, 7, 8, 0, tzinfo=UTC)
+    await deliver_now(harness.app)
+    got = deliveries(sim, hall, thread_id=topic)
+    assert len(got) == 1
+    assert got[0].thread_id == topic
+    assert REFLECTIONS["01-07"].title in got[0].text
+
+
+async def test_daylight_saving_forward_and_back_deliver_once(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Rui", started=True)
+    chat = sim.private_chat(member)
+    harness.clock.now = datetime(2027, 3, 27, 12, 0, tzinfo=UTC)
+    await subscribe_in_berlin(harness, member, "02:30")
+    # 28 March 2027: clocks jump from 02:00 to 03:00; 02:30 does not exist that night.
+    spring = local_instant(date(2027, 3, 28), 150, BERLIN)
+    assert spring == datetime(2027, 3, 28, 1, 0, tzinfo=UTC)
+    harness.clock.now = spring - timedelta(minutes=1)
+    await deliver_now(harness.app)
+    assert len(deliveries(sim, chat)) == 0
+    harness.clock.now = spring
+    await deliver_now(harness.app)
+    assert len(deliveries(sim, chat)) == 1
+    # 31 October 2027: clocks go back from 03:00 to 02:00; 02:30 happens twice.
+    harness.clock.now = datetime(2027, 10, 30, 12, 0, tzinfo=UTC)
+    await deliver_now(harness.app)  # the months between are skipped as too late
+    before = len(deliveries(sim, chat))
+    first = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+    for moment in (first, first + timedelta(minutes=30), first + timedelta(hours=1)):
+        harness.clock.now = moment
+        await deliver_now(harness.app)
+    assert len(deliveries(sim, chat)) == before + 1
+
+
+async def test_a_restart_loses_nothing_and_catches_up_within_six_hours(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 8, 12, 0, tzinfo=UTC)
+    early, late = sim.add_user("Sol", started=True), sim.add_user("Tem", started=True)
+    await subscribe_in_berlin(harness, early, "07:00")
+    await subscribe_in_berlin(harness, late, "01:00")
+    await harness.restart()
+    # The bot was down from 12:00 on the 8th; it is back at 11:00 UTC on the 9th.
+    harness.clock.now = datetime(2027, 1, 9, 11, 0, tzinfo=UTC)
+    await deliver_now(harness.app)
+    # 07:00 Berlin (06:00 UTC) is five hours late: sent. 01:00 Berlin is eleven: skipped.
+    assert [
+        REFLECTIONS["01-09"].title in m.text for m in deliveries(sim, sim.private_chat(early))
+    ] == [True]
+    assert deliveries(sim, sim.private_chat(late)) == []
+    harness.clock.now = datetime(2027, 1, 10, 0, 0, tzinfo=UTC)  # 01:00 in Berlin
+    await deliver_now(harness.app)
+    assert [
+        REFLECTIONS["01-10"].title in m.text for m in deliveries(sim, sim.private_chat(late))
+    ] == [True]
+
+
+async def test_a_chat_that_blocked_the_bot_loses_its_subscription(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 11, 5, 0, tzinfo=UTC)
+    member = sim.add_user("Uma", started=True)
+    await subscribe_in_berlin(harness, member, "07:00")
+    member.blocked = True  # blocked without the bot hearing of it: the send is refused
+    harness.clock.now = datetime(2027, 1, 11, 6, 0, tzinfo=UTC)
+    report = await deliver_now(harness.app)
+    assert report.removed == 1
+    chat_key = harness.services.keyring.pseudonym(member.id)
+    assert await harness.services.store.subscriptions_of(chat_key) == []
+
+
+async def test_a_429_storm_delays_but_loses_nothing(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 12, 5, 0, tzinfo=UTC)
+    members = [sim.add_user(f"M{n}", started=True) for n in range(3)]
+    for member in members:
+        await subscribe_in_berlin(harness, member, "07:00")
+    sim.faults.add("sendMessage", "429", times=6, retry_after=1)
+    harness.clock.now = datetime(2027, 1, 12, 6, 0, tzinfo=UTC)
+    await deliver_now(harness.app)
+    for member in members:
+        assert len(deliveries(sim, sim.private_chat(member))) == 1
+
+
+async def test_only_admins_change_a_group_s_delivery(harness: Harness) -> None:
+    sim = harness.sim
+    admin, member = sim.add_user("Vera"), sim.add_user("Walt")
+    group = sim.add_group("Evening Group", members=[admin, member], admins=[admin])
+    refused = await say(sim, member, "/daily 09:00", chat=group)
+    assert "Only the group's admins" in refused.text
+    sent = sim.send_text(admin, "/daily 09:00", chat=group, as_anonymous_admin=True)
+    accepted = await sim.next_bot_message(group, after=sent.message_id)
+    assert "every day at" in accepted.text
+    stop_refused = await say(sim, member, "/stop", chat=group)
+    assert "Only the group's admins" in stop_refused.text
+
+
+async def test_stop_stops_everything_and_says_what(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Xena", started=True)
+    await subscribe_in_berlin(harness, member, "07:15")
+    stopped = await say(sim, member, "/stop")
+    assert "the daily reflection at 07:15" in stopped.text
+    again = await say(sim, member, "/stop")
+    assert "Nothing was scheduled here" in again.text
+    off = await say(sim, member, "/daily off")
+    assert "no daily reflection here to stop" in off.text
+
+
+async def test_forget_erases_the_zone_and_the_subscription(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Yusuf", started=True)
+    await subscribe_in_berlin(harness, member, "06:45")
+    forgot = await say(sim, member, "/forget")
+    assert "(2 records)" in forgot.text
+    key = harness.services.keyring.pseudonym(member.id)
+    assert await harness.services.store.get_zone(key, harness.clock()) is None
+
+
+async def test_inline_offers_today_first_then_matches(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 14, 12, 0, tzinfo=UTC)
+    sponsor = sim.add_user("Zia", started=True)
+    query = sim.inline_query(sponsor, "")
+    await sim.wait_for(lambda: query in sim.inline_answers)
+    results = sim.inline_answers[query]
+    assert results[0]["title"] == REFLECTIONS["01-14"].title
+    call = sim.calls_to("answerInlineQuery")[-1]
+    assert call.params["is_personal"] is True
+    query = sim.inline_query(sponsor, "craving")
+    await sim.wait_for(lambda: query in sim.inline_answers)
+    titles = [r["title"] for r in sim.inline_answers[query]]
+    assert titles[0] == REFLECTIONS["01-14"].title
+    assert len(titles) > 2
+    query = sim.inline_query(sponsor, "Jan 3")
+    await sim.wait_for(lambda: query in sim.inline_answers)
+    assert sim.inline_answers[query][0]["title"] == REFLECTIONS["01-03"].title
