@@ -21,6 +21,7 @@ from telegram.ext import AIORateLimiter, BaseRateLimiter
 logger = logging.getLogger(__name__)
 
 BROADCAST = "broadcast"
+BROADCAST_PER_SECOND = 26
 # Marks a crisis answer: it is sent at once like every answer, and named for the reader.
 CRISIS = "crisis"
 _RETRIES = 3
@@ -36,7 +37,15 @@ def retry_after_seconds(error: RetryAfter) -> float:
 
 class MembersFirstRateLimiter(BaseRateLimiter[str]):
     def __init__(self, queue: AIORateLimiter | None = None) -> None:
-        self._queue = queue or AIORateLimiter(max_retries=5)
+        # Just under Telegram's 30 a second, so answers to members fit beside a broadcast,
+        # and one at a time rather than in bursts: a burst of 28 would fill a second's
+        # allowance at once and leave a crisis answer to wait out a 429.
+        self._queue = queue or AIORateLimiter(
+            overall_max_rate=1,
+            overall_time_period=1 / BROADCAST_PER_SECOND,
+            group_max_rate=20,
+            max_retries=5,
+        )
 
     async def initialize(self) -> None:
         await self._queue.initialize()

@@ -235,6 +235,9 @@ async def deliver_now(application: App) -> DeliveryReport:
 
 
 async def deliver_tick(context: Context) -> None:
+    lock = context.application.bot_data.get(_RUN_LOCK)
+    if isinstance(lock, asyncio.Lock) and lock.locked():
+        return  # a long run is still going; it will pick up whatever else is due
     await deliver_now(context.application)
 
 

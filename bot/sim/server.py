@@ -21,6 +21,7 @@ from bot.sim.driver import SimDriver
 from bot.sim.errors import ApiError
 from bot.sim.faults import Fault, Faults
 from bot.sim.methods import Methods, Params
+from bot.sim.ratelimits import RateLimits
 from bot.sim.spec import ApiSpec, load_spec, loose_decode
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class BotApiSimulator(SimDriver):
         self.token = token
         self.spec: ApiSpec | None = None
         self.faults = Faults()
+        # Telegram's broadcast limits, off unless asked for (bench/broadcast turns them on).
+        self.rate_limits: RateLimits | None = None
         self.calls: list[ApiCall] = []
         self.methods = Methods(self)
         self._spec_path = spec_path
@@ -148,6 +151,11 @@ class BotApiSimulator(SimDriver):
         call = ApiCall(method, params, 200)
         if problem is not None:
             return self._answer(call, problem)
+        if self.rate_limits is not None:
+            wait = self.rate_limits.check(method, params)
+            if wait is not None:
+                error = ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+                return self._answer(call, error)
         fault = self.faults.take(method, params)
         if fault is not None:
             faulted = await self._fault(request, call, fault)
