@@ -255,3 +255,21 @@ async def test_inline_offers_today_first_then_matches(harness: Harness) -> None:
     query = sim.inline_query(sponsor, "Jan 3")
     await sim.wait_for(lambda: query in sim.inline_answers)
     assert sim.inline_answers[query][0]["title"] == REFLECTIONS["01-03"].title
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_delivery(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 15, 5, 0, tzinfo=UTC)
+    admin = sim.add_user("Abe")
+    group = sim.add_group(
+        "Small Group", supergroup=False, members=[admin], admins=[admin], bot_is_admin=True
+    )
+    done = await say(sim, admin, "/daily 07:00", chat=group)
+    assert "every day at" in done.text
+    bigger = sim.migrate_group(group)
+    await sim.wait_for(lambda: sim.calls_to("getUpdates") and not sim.pending_updates)
+    harness.clock.now = datetime(2027, 1, 15, 7, 0, tzinfo=UTC)
+    for _ in range(3):
+        await deliver_now(harness.app)
+    assert len(deliveries(sim, bigger)) == 1
+    assert deliveries(sim, group) == []

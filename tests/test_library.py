@@ -16,12 +16,19 @@ from bot.catalog import Catalog
 from bot.library import MAX_WORDS, MIN_WORDS, load_library, parse_reading
 from bot.library_view import render_copy, render_reading
 from bot.problems import ContentError
+from bot.reflections import load_reflections, render_reflection
 from bot.search import LibrarySearch, stem
 from bot.sim.limits import parse_html, utf16_len
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = load_library()
+REFLECTIONS = load_reflections()
 CATALOG = Catalog.load()
+# Everything members read, by a unique name: readings and reflections are checked together.
+ALL_TEXTS = {
+    **{f"reading {r.id}": r.title + " " + r.body for r in LIBRARY.readings.values()},
+    **{f"reflection {k}": r.title + " " + r.body for k, r in REFLECTIONS.items()},
+}
 QUERIES = ROOT / "tests" / "data" / "library_queries.jsonl"
 SEARCH_FLOOR = 0.8
 TELEGRAM_TEXT_LIMIT = 4096
@@ -54,11 +61,11 @@ def test_every_reading_renders_within_telegram_s_limits(reading_id: str) -> None
             assert 1 <= utf16_len(plain) <= TELEGRAM_TEXT_LIMIT
 
 
-def test_no_two_readings_share_a_run_of_eight_words() -> None:
+def test_no_two_pieces_share_a_run_of_eight_words() -> None:
     runs = {
-        rid: {tuple(w[i : i + 8]) for i in range(len(w) - 7)}
-        for rid, r in LIBRARY.readings.items()
-        for w in [words(r.title + " " + r.body)]
+        name: {tuple(w[i : i + 8]) for i in range(len(w) - 7)}
+        for name, body in ALL_TEXTS.items()
+        for w in [words(body)]
     }
     shared = [
         (a, b, " ".join(next(iter(runs[a] & runs[b]))))
@@ -68,17 +75,17 @@ def test_no_two_readings_share_a_run_of_eight_words() -> None:
     assert shared == []
 
 
-def test_no_two_readings_are_too_alike() -> None:
+def test_no_two_pieces_are_too_alike() -> None:
     shingles = {
-        rid: {tuple(w[i : i + 5]) for i in range(len(w) - 4)}
-        for rid, r in LIBRARY.readings.items()
-        for w in [words(r.body)]
+        name: {tuple(w[i : i + 5]) for i in range(len(w) - 4)}
+        for name, body in ALL_TEXTS.items()
+        for w in [words(body)]
     }
     worst = max(
         len(shingles[a] & shingles[b]) / len(shingles[a] | shingles[b])
         for a, b in itertools.combinations(sorted(shingles), 2)
     )
-    print(f"\nhighest 5-shingle Jaccard between two readings: {worst:.4f}")
+    print(f"\nhighest 5-shingle Jaccard between two pieces: {worst:.4f}")
     assert worst < 0.15
 
 
@@ -216,3 +223,16 @@ def test_content_check_reports_file_line_and_exit_1(tmp_path: Path) -> None:
     assert any(line.startswith(f"{tmp_path}/library/readings/x-sample.md:9: ") for line in lines)
     assert any(f"{tmp_path}/texts/es.toml:2: start.private must use" in line for line in lines)
     assert lines[-1] == "2 problem(s) found"
+
+
+def test_titles_are_unique_across_readings_and_reflections() -> None:
+    titles = [r.title for r in LIBRARY.readings.values()] + [r.title for r in REFLECTIONS.values()]
+    assert sorted(t for t in set(titles) if titles.count(t) > 1) == []
+
+
+@pytest.mark.parametrize("key", sorted(REFLECTIONS))
+def test_every_reflection_renders_within_telegram_s_limits(key: str) -> None:
+    for language in CATALOG.languages:
+        rendered = render_reflection(CATALOG, language, REFLECTIONS[key], "5 January")
+        plain, _ = parse_html(rendered)
+        assert 1 <= utf16_len(plain) <= TELEGRAM_TEXT_LIMIT
