@@ -64,6 +64,22 @@ async def _may_change(update: Update, context: Context) -> bool:
     return False
 
 
+async def offer_times(update: Update, context: Context) -> None:
+    zone = await chat_zone(update, context)
+    body = text(update, context, "daily.choose", zone=zone or "UTC")
+    await reply(update, context, body, markup=_times_markup(update, context))
+
+
+async def stop_daily(update: Update, context: Context) -> None:
+    chat = chat_pseudonym(update, context)
+    if chat is None:
+        return
+    thread = thread_of(update.effective_message)
+    removed = await services(context).store.unsubscribe(chat, REFLECTION, thread)
+    key = "daily.stopped" if removed else "daily.none"
+    await reply(update, context, text(update, context, key))
+
+
 async def subscribe(update: Update, context: Context, minute: int) -> None:
     svc = services(context)
     chat = chat_pseudonym(update, context)
@@ -103,10 +119,7 @@ async def daily_command(update: Update, context: Context) -> None:
     typed = " ".join(context.args or []).strip().lower()
     if typed in ("off", "stop", "no"):
         if await _may_change(update, context):
-            removed = await svc.store.unsubscribe(chat, REFLECTION, thread)
-            await reply(
-                update, context, text(update, context, "daily.stopped" if removed else "daily.none")
-            )
+            await stop_daily(update, context)
         return
     if typed:
         minute = parse_clock(typed)
@@ -137,13 +150,7 @@ async def daily_command(update: Update, context: Context) -> None:
         )
         await reply(update, context, body, markup=markup)
         return
-    zone = await chat_zone(update, context)
-    await reply(
-        update,
-        context,
-        text(update, context, "daily.choose", zone=zone or "UTC"),
-        markup=_times_markup(update, context),
-    )
+    await offer_times(update, context)
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -157,22 +164,9 @@ async def on_button(update: Update, context: Context) -> None:
     if data.action == "t" and data.args and data.args[0].isdigit() and int(data.args[0]) < 24 * 60:
         await subscribe(update, context, int(data.args[0]))
     elif data.action == "c":
-        zone = await chat_zone(update, context)
-        await reply(
-            update,
-            context,
-            text(update, context, "daily.choose", zone=zone or "UTC"),
-            markup=_times_markup(update, context),
-        )
+        await offer_times(update, context)
     elif data.action == "off":
-        chat = chat_pseudonym(update, context)
-        assert chat is not None
-        removed = await services(context).store.unsubscribe(
-            chat, REFLECTION, thread_of(update.effective_message)
-        )
-        await reply(
-            update, context, text(update, context, "daily.stopped" if removed else "daily.none")
-        )
+        await stop_daily(update, context)
 
 
 async def stop_command(update: Update, context: Context) -> None:
