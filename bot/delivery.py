@@ -78,7 +78,7 @@ async def _deliver_one(
     store = services.store
     if is_too_late(sub.next_due_at, now):
         following = next_due(sub.minute, zone, after=now, delivered=local_day(now, zone))
-        await store.reschedule(sub, following, None, now)
+        await store.reschedule(sub, following, None)
         report.skipped_late += 1
         return
     try:
@@ -124,5 +124,5 @@ async def _deliver_one(
         report.failed += 1
         return
     following = next_due(sub.minute, zone, after=sub.next_due_at, delivered=delivered_day)
-    await store.reschedule(sub, following, delivered_day, now)
+    await store.reschedule(sub, following, delivered_day)
     report.sent += 1

@@ -112,11 +112,7 @@ class Store(Protocol):
     async def unsubscribe_all(self, chat: Pseudonym) -> int: ...
     async def due(self, now: datetime, limit: int) -> list[Subscription]: ...
     async def reschedule(
-        self,
-        subscription: Subscription,
-        next_due_at: datetime,
-        delivered: date | None,
-        now: datetime,
+        self, subscription: Subscription, next_due_at: datetime, delivered: date | None
     ) -> None: ...
     async def forget(self, member: Pseudonym) -> int: ...
     async def move_chat(self, old: Pseudonym, new: Pseudonym, sealed: SealedId) -> int: ...
@@ -344,11 +340,7 @@ class SqliteStore:
         ]
 
     async def reschedule(
-        self,
-        subscription: Subscription,
-        next_due_at: datetime,
-        delivered: date | None,
-        now: datetime,
+        self, subscription: Subscription, next_due_at: datetime, delivered: date | None
     ) -> None:
         """After a delivery (delivered is its local day) or a skip (delivered None)."""
         sub = subscription
@@ -366,7 +358,6 @@ class SqliteStore:
                     sub.thread_id or NO_THREAD,
                 ),
             )
-        del now
 
     async def unsubscribe(self, chat: Pseudonym, kind: str, thread_id: int | None) -> int:
         """Remove one subscription: one kind, in one topic (or none) of one chat."""
