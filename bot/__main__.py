@@ -1,4 +1,4 @@
-"""Command line: python -m bot [--demo] | python -m bot content check [DIR].
+"""Command line: python -m bot [--demo | --webhook] | python -m bot content check [DIR].
 
 Without --demo the bot answers on Telegram by long polling (TELEGRAM_BOT_TOKEN). With
 --demo it runs unchanged against the local Bot API simulator, and the terminal plays the
@@ -23,7 +23,7 @@ from bot.catalog import CONTENT_DIR
 from bot.config import ConfigError, Settings, load_settings
 from bot.content_check import run_check
 from bot.logging_setup import configure_logging
-from bot.runner import run_polling, stop_on_signals
+from bot.runner import run_polling, run_webhook, stop_on_signals
 from bot.startup import StartupError, prepare
 
 EXIT_CONFIG = 2
@@ -31,10 +31,16 @@ EXIT_CONFIG = 2
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
-    parser.add_argument(
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
         "--demo",
         action="store_true",
         help="chat with the bot in this terminal, against a local simulator (no token needed)",
+    )
+    mode.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve Telegram's webhook at PORCHLIGHT_WEBHOOK_URL instead of long polling",
     )
     commands = parser.add_subparsers(dest="command", metavar="content check [DIR]")
     content = commands.add_parser("content", help="work with content folders")
@@ -51,14 +57,17 @@ def _fail(message: str) -> int:
     return EXIT_CONFIG
 
 
-async def run_bot(settings: Settings) -> int:
+async def run_bot(settings: Settings, *, webhook: bool = False) -> int:
     prepared = await prepare(settings)
     try:
         stop = asyncio.Event()
         stop_on_signals(stop)
         application = build_application(prepared.services)
         try:
-            await run_polling(application, stop)
+            if webhook:
+                await run_webhook(application, stop, settings)
+            else:
+                await run_polling(application, stop)
         except InvalidToken:
             return _fail("TELEGRAM_BOT_TOKEN was rejected by Telegram (401 Unauthorized)")
         except NetworkError as error:
@@ -111,9 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     level = settings.log_level
     if args.demo and "PORCHLIGHT_LOG_LEVEL" not in os.environ:
         level = "WARNING"
+    if args.webhook and settings.webhook_url is None:
+        return _fail("PORCHLIGHT_WEBHOOK_URL is not set: --webhook needs the public URL to serve")
     configure_logging(level, token=settings.token)
     try:
-        return asyncio.run(run_demo(settings) if args.demo else run_bot(settings))
+        running = run_demo(settings) if args.demo else run_bot(settings, webhook=args.webhook)
+        return asyncio.run(running)
     except StartupError as error:
         return _fail(str(error))
     except TelegramError as error:

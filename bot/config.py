@@ -33,6 +33,10 @@ class Settings:
     operator_chat: int | None = None
     # A folder in bot/content's format whose files overlay the shipped ones by id.
     content_dir: Path | None = None
+    # Webhook mode (python -m bot --webhook): the public URL, and where to listen.
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 - a webhook server listens for Telegram
+    webhook_port: int = 8443
 
     @property
     def base_file_url(self) -> str:
@@ -126,6 +130,18 @@ def load_settings(
     if content_dir is not None and not content_dir.is_dir():
         raise ConfigError(f"PORCHLIGHT_CONTENT_DIR {content_dir} is not a folder")
 
+    webhook_url = get("PORCHLIGHT_WEBHOOK_URL")
+    if webhook_url is not None:
+        parts = urlsplit(webhook_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or not parts.path.strip("/"):
+            raise ConfigError(
+                "PORCHLIGHT_WEBHOOK_URL must be the public URL Telegram posts to, with a path, "
+                "e.g. https://bot.example.org/telegram"
+            )
+    port_text = get("PORCHLIGHT_WEBHOOK_PORT") or get("PORT") or "8443"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError("PORCHLIGHT_WEBHOOK_PORT (or PORT) must be a port number, 1-65535")
+
     return Settings(
         token=token,
         base_url=base_url,
@@ -135,6 +151,9 @@ def load_settings(
         log_level=log_level,
         operator_chat=operator_chat,
         content_dir=content_dir,
+        webhook_url=webhook_url,
+        webhook_listen=get("PORCHLIGHT_WEBHOOK_LISTEN") or "0.0.0.0",  # noqa: S104 - see above
+        webhook_port=int(port_text),
     )
 
 

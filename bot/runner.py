@@ -1,4 +1,4 @@
-"""Runs the Application by long polling until asked to stop.
+"""Runs the Application, by long polling or as a webhook, until asked to stop.
 
 We drive PTB's lifecycle ourselves (rather than run_polling) so the demo can run the bot,
 the simulator and the terminal in one event loop, and tests can stop it on cue.
@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from urllib.parse import urlsplit
 
 from telegram import Update
 
 from bot.app import on_startup
+from bot.config import Settings
 from bot.handlers.common import App
+from bot.webhook import WebhookServer, new_secret_token
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +35,32 @@ async def run_polling(application: App, stop: asyncio.Event) -> None:
             await application.updater.stop()
             await application.stop()
     logger.info("Porchlight stopped")
+
+
+async def run_webhook(application: App, stop: asyncio.Event, settings: Settings) -> int:
+    """Serve Telegram's webhook until stop is set; returns the port it listened on."""
+    assert settings.webhook_url is not None
+    path = urlsplit(settings.webhook_url).path or "/"
+    server = WebhookServer(application, path, new_secret_token())
+    async with application:
+        await on_startup(application)
+        await application.start()
+        port = await server.start(settings.webhook_listen, settings.webhook_port)
+        try:
+            # Pending updates are kept: switching from polling to webhook loses none.
+            await application.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=server.secret_token,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+            logger.info("Porchlight is serving its webhook on port %d", port)
+            await stop.wait()
+        finally:
+            await server.stop()
+            await application.stop()
+    logger.info("Porchlight stopped")
+    return port
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

@@ -209,7 +209,7 @@ class SqliteStore:
         try:
             async with self._db.execute("SELECT 1") as cursor:
                 return await cursor.fetchone() is not None
-        except sqlite3.Error:
+        except (sqlite3.Error, ValueError):  # ValueError: the connection is closed
             return False
 
     async def table_names(self) -> list[str]:

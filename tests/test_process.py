@@ -146,3 +146,11 @@ async def test_the_demo_runs_a_conversation_and_quits(tmp_path: Path) -> None:
     assert "Bye." in out
     assert "Traceback" not in err
     assert not (tmp_path / "data").exists()  # the demo keeps nothing
+
+
+async def test_webhook_mode_without_a_url_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN="123:abcdefghijklmn")
+    code, _, err = await finish(await start_bot(env, "--webhook", cwd=tmp_path))
+    assert code == 2
+    assert "PORCHLIGHT_WEBHOOK_URL" in err
+    assert len(err.strip().splitlines()) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 FEATURE = "daily"
 TICK = timedelta(seconds=30)
+LAST_TICK_KEY = "porchlight.last_tick"
 _RUN_LOCK = "porchlight.delivery_lock"
 COMMON_TIMES = (6 * 60, 7 * 60, 8 * 60, 9 * 60, 12 * 60, 18 * 60, 20 * 60, 21 * 60, 22 * 60)
 
@@ -229,6 +231,8 @@ async def deliver_now(application: App) -> DeliveryReport:
 
 
 async def deliver_tick(context: Context) -> None:
+    # /healthz in webhook mode reads this: the tick is alive even while a run is long.
+    context.application.bot_data[LAST_TICK_KEY] = time.monotonic()
     lock = context.application.bot_data.get(_RUN_LOCK)
     if isinstance(lock, asyncio.Lock) and lock.locked():
         return  # a long run is still going; it will pick up whatever else is due

@@ -27,6 +27,7 @@ from bot.sim.state import (
     now,
 )
 from bot.sim.updates import UpdateQueue
+from bot.sim.webhook_pusher import WebhookPusher
 
 T = TypeVar("T")
 _MENTION_RE = re.compile(r"@[A-Za-z0-9_]{5,32}")
@@ -38,6 +39,8 @@ class SimDriver:
         self._changed = asyncio.Event()
         self.closing = asyncio.Event()  # set on stop: ends long polls and held-back answers
         self.updates = UpdateQueue(self._notify)
+        # Set webhooks get their updates pushed, as Telegram does; otherwise getUpdates.
+        self.pusher = WebhookPusher(self.updates)
         # Privacy mode (Telegram's default): in groups where the bot is not an admin it only
         # sees commands, replies to its messages, mentions of it and service messages.
         self.privacy_mode = True
@@ -57,6 +60,7 @@ class SimDriver:
         return self.updates.pending
 
     def _notify(self) -> None:
+        self.pusher.nudge()
         # Swap the event so each waiter wakes once per change and then waits for the next.
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()

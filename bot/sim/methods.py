@@ -216,12 +216,14 @@ class Methods:
         if isinstance(allowed, list):
             self.sim.updates.allowed_updates = allowed
         self.webhook = {"url": url, "secret_token": params.get_str("secret_token")} if url else None
+        self.sim.pusher.point_at(self.webhook)
         return True
 
     def deleteWebhook(self, params: Params) -> Any:
         if params.get_bool("drop_pending_updates"):
             self.sim.updates.drop_all()
         self.webhook = None
+        self.sim.pusher.point_at(None)
         return True
 
     def getWebhookInfo(self, params: Params) -> Any:

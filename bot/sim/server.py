@@ -82,10 +82,12 @@ class BotApiSimulator(SimDriver):
         self._runner = runner
         bound = runner.addresses[0]
         self._address = (str(bound[0]), int(bound[1]))
+        self.pusher.start()
         logger.info("Bot API simulator listening on %s", self.base_url)
 
     async def stop(self) -> None:
         self.closing.set()
+        await self.pusher.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

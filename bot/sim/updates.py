@@ -36,6 +36,14 @@ class UpdateQueue:
         self._on_change()
         return update
 
+    def deliverable(self) -> list[dict[str, Any]]:
+        """What a webhook would be sent now, honouring allowed_updates."""
+        return self._take(len(self.pending))
+
+    def remove(self, update: dict[str, Any]) -> None:
+        with contextlib.suppress(ValueError):
+            self.pending.remove(update)
+
     def drop_all(self) -> None:
         self.pending.clear()
 

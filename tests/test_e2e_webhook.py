@@ -1,0 +1,177 @@
+"""Webhook mode: the real Application behind our aiohttp server, fed by the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.app import build_application
+from bot.runner import run_polling, run_webhook
+from bot.sim import BotApiSimulator
+from bot.startup import Prepared, prepare
+from tests.conftest import MovableClock, make_settings
+from tests.test_e2e_foundation import say
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclasses.dataclass
+class Hook:
+    sim: BotApiSimulator
+    prepared: Prepared
+    url: str
+    port: int
+    stop: asyncio.Event
+    task: asyncio.Task[object]
+
+    @property
+    def secret(self) -> str:
+        assert self.sim.webhook is not None
+        return str(self.sim.webhook["secret_token"])
+
+
+async def start_webhook(
+    sim: BotApiSimulator, data_dir: Path, prepared: Prepared | None = None
+) -> Hook:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram"
+    settings = dataclasses.replace(
+        make_settings(sim, data_dir), webhook_url=url, webhook_listen="127.0.0.1", webhook_port=port
+    )
+    prepared = prepared or await prepare(settings, clock=MovableClock())
+    app = build_application(prepared.services)
+    stop = asyncio.Event()
+    task: asyncio.Task[object] = asyncio.create_task(run_webhook(app, stop, settings))
+    await sim.wait_for(lambda: sim.webhook is not None, timeout=10)
+    return Hook(sim, prepared, url, port, stop, task)
+
+
+@pytest.fixture
+async def hook(sim: BotApiSimulator, tmp_path: Path) -> AsyncIterator[Hook]:
+    running = await start_webhook(sim, tmp_path / "data")
+    try:
+        yield running
+    finally:
+        running.stop.set()
+        await asyncio.wait_for(running.task, timeout=15)
+        await running.prepared.close()
+
+
+async def test_the_bot_answers_through_its_webhook(hook: Hook) -> None:
+    sim = hook.sim
+    setting = sim.calls_to("setWebhook")[-1].params
+    assert setting["url"] == hook.url
+    assert len(setting["secret_token"]) >= 32
+    assert setting.get("drop_pending_updates") in (None, False)
+    member = sim.add_user("Ines")
+    reply = await say(sim, member, "/start")
+    assert "Porchlight" in reply.text
+    assert sim.calls_to("getUpdates") == []
+
+
+@pytest.mark.parametrize("header", [None, "wrong-secret", ""])
+async def test_a_request_without_the_secret_is_refused_and_not_processed(
+    hook: Hook, header: str | None
+) -> None:
+    sim = hook.sim
+    member = sim.add_user("Joao", started=True)
+    update = {
+        "update_id": 987654,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "text": "/help",
+            "chat": {"id": member.id, "type": "private"},
+            "from": {"id": member.id, "is_bot": False, "first_name": "Joao"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+    headers = {} if header is None else {SECRET_HEADER: header}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(hook.url, json=update, headers=headers) as answer,
+    ):
+        assert answer.status == 403
+    probe = await say(sim, member, "/privacy")
+    assert "What I keep" in probe.text
+    assert [m for m in sim.messages(sim.private_chat(member)) if "What I can do" in m.text] == []
+
+
+async def test_an_update_sent_twice_is_processed_once(hook: Hook) -> None:
+    sim = hook.sim
+    member = sim.add_user("Kemi", started=True)
+    update = {
+        "update_id": 555001,
+        "message": {
+            "message_id": 7,
+            "date": 0,
+            "text": "/help",
+            "chat": {"id": member.id, "type": "private"},
+            "from": {"id": member.id, "is_bot": False, "first_name": "Kemi"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+    async with aiohttp.ClientSession() as session:
+        for _ in range(2):
+            async with session.post(
+                hook.url, json=update, headers={SECRET_HEADER: hook.secret}
+            ) as answer:
+                assert answer.status == 200
+        async with session.post(
+            hook.url, data=b"{not json", headers={SECRET_HEADER: hook.secret}
+        ) as answer:
+            assert answer.status == 200
+    probe = await say(sim, member, "/privacy")
+    helps = [m for m in sim.messages(sim.private_chat(member)) if "What I can do" in m.text]
+    assert len(helps) == 1
+    assert "What I keep" in probe.text
+
+
+async def test_healthz_follows_the_store_and_the_tick(hook: Hook) -> None:
+    health = f"http://127.0.0.1:{hook.port}/healthz"
+    async with aiohttp.ClientSession() as session:
+        for _ in range(60):  # the first tick runs a second after start
+            async with session.get(health) as answer:
+                if answer.status == 200:
+                    break
+            await asyncio.sleep(0.1)
+        assert answer.status == 200
+        await hook.prepared.services.store.close()
+        async with session.get(health) as answer:
+            assert answer.status == 503
+
+
+async def test_switching_from_webhook_to_polling_loses_no_update(
+    sim: BotApiSimulator, tmp_path: Path
+) -> None:
+    running = await start_webhook(sim, tmp_path / "data")
+    running.stop.set()
+    await asyncio.wait_for(running.task, timeout=15)
+    member = sim.add_user("Lars")
+    sent = sim.send_text(member, "/start")  # the webhook is down: Telegram keeps it
+    await sim.wait_for(lambda: any(status == 0 for _, status in sim.pusher.attempts), timeout=10)
+    app = build_application(running.prepared.services)
+    stop = asyncio.Event()
+    polling = asyncio.create_task(run_polling(app, stop))
+    try:
+        reply = await sim.next_bot_message(
+            sim.private_chat(member), after=sent.message_id, timeout=10
+        )
+        assert "Porchlight" in reply.text
+        assert sim.webhook is None
+    finally:
+        stop.set()
+        await asyncio.wait_for(polling, timeout=15)
+        await running.prepared.close()
