@@ -109,6 +109,8 @@ async def run_demo(settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything Porchlight writes (the database, its journal, the secret) is owner-only.
+    os.umask(0o077)
     args = _parse_args(argv)
     if args.command == "content":
         return run_check(args.folder)

@@ -38,7 +38,11 @@ class Prepared:
 
 async def prepare(settings: Settings, *, clock: Clock = system_clock) -> Prepared:
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        settings.data_dir.chmod(0o700)
+    except PermissionError:
+        # A mounted volume we do not own: usable, but say so, since others may read it.
+        logger.warning("could not make %s owner-only; check its permissions", settings.data_dir)
     except OSError as error:
         raise StartupError(
             f"PORCHLIGHT_DATA_DIR {settings.data_dir} cannot be created ({error.strerror})"

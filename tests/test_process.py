@@ -6,11 +6,16 @@ import asyncio
 import os
 import signal
 import sys
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.delivery import REFLECTION
+from bot.privacy import Keyring
 from bot.sim import BotApiSimulator
+from bot.store import SqliteStore, Subscription
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,6 +114,10 @@ async def test_the_bot_runs_answers_and_stops_cleanly_on_sigterm(
     assert "Traceback" not in err
     assert sim.token not in err
     assert "back it up" in err  # the generated secret is announced once
+    data = tmp_path / "data"
+    assert data.stat().st_mode & 0o777 == 0o700
+    for stored in data.iterdir():
+        assert stored.stat().st_mode & 0o077 == 0, f"{stored.name} is readable by others"
 
 
 async def test_a_changed_secret_is_refused_at_start(sim: BotApiSimulator, tmp_path: Path) -> None:
@@ -154,3 +163,61 @@ async def test_webhook_mode_without_a_url_is_one_line_and_exit_2(tmp_path: Path)
     assert code == 2
     assert "PORCHLIGHT_WEBHOOK_URL" in err
     assert len(err.strip().splitlines()) == 1
+
+
+async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_one(
+    sim: BotApiSimulator, tmp_path: Path
+) -> None:
+    secret = "restart-" + "r" * 40
+    keys = Keyring.from_secret(secret.encode())
+    data = tmp_path / "data"
+    data.mkdir()
+    members = [sim.add_user(f"M{n}", started=True) for n in range(60)]
+    now = datetime.now(UTC)
+    store = await SqliteStore.open(data, keys.check_value())
+    for member in members:
+        await store.subscribe(
+            Subscription(
+                chat=keys.pseudonym(member.id),
+                kind=REFLECTION,
+                thread_id=None,
+                sealed_chat=keys.seal(member.id),
+                minute=0,
+                zone="UTC",
+                last_delivered=None,
+                next_due_at=now,
+            ),
+            now,
+        )
+    await store.close()
+
+    def delivered() -> Counter[int]:
+        return Counter(
+            int(c.params["chat_id"])
+            for c in sim.calls_to("sendMessage")
+            if (c.status == 200 and "Porchlight library" in str(c.params.get("text", "")))
+            or (c.status == 200 and "For today:" in str(c.params.get("text", "")))
+        )
+
+    env = bot_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=sim.token,
+        TELEGRAM_API_BASE_URL=sim.base_url,
+        PORCHLIGHT_SECRET=secret,
+    )
+    first = await start_bot(env, cwd=tmp_path)
+    await sim.wait_for(lambda: sum(delivered().values()) >= 15, timeout=30)
+    first.kill()  # SIGKILL: no chance to tidy up
+    await first.wait()
+    at_kill = sum(delivered().values())
+    assert at_kill < len(members), "the kill came too late to interrupt the run"
+
+    second = await start_bot(env, cwd=tmp_path)
+    try:
+        await sim.wait_for(lambda: len(delivered()) == len(members), timeout=60)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await finish(second)
+    counts = delivered()
+    assert set(counts) == {m.id for m in members}  # nobody lost
+    assert sum(n - 1 for n in counts.values()) <= 1  # at most the one in flight at the kill
