@@ -221,3 +221,15 @@ async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_one(
     counts = delivered()
     assert set(counts) == {m.id for m in members}  # nobody lost
     assert sum(n - 1 for n in counts.values()) <= 1  # at most the one in flight at the kill
+
+
+async def test_a_damaged_database_is_one_line_at_start(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "porchlight.sqlite3").write_bytes(b"not a database, whatever it once was" * 200)
+    env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN="123:abcdefghijklmn")
+    code, _, err = await finish(await start_bot(env, cwd=tmp_path))
+    assert code == 2
+    assert "is damaged" in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
