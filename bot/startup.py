@@ -12,12 +12,12 @@ from bot.clock import Clock, system_clock
 from bot.config import ConfigError, Settings
 from bot.datalock import DataFolderBusy, DataFolderLock
 from bot.library import load_library
-from bot.privacy import Keyring, SecretFileError, load_or_create_secret
+from bot.privacy import SECRET_FILE_NAME, Keyring, SecretFileError, load_or_create_secret
 from bot.problems import ContentError
 from bot.reflections import load_reflections
 from bot.search import LibrarySearch
 from bot.services import Services
-from bot.store import SqliteStore, StoreError
+from bot.store import DATABASE_FILE_NAME, SqliteStore, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,14 @@ async def prepare(settings: Settings, *, clock: Clock = system_clock) -> Prepare
 
 
 async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock) -> Prepared:
+    has_database = (settings.data_dir / DATABASE_FILE_NAME).exists()
+    has_secret = settings.secret is not None or (settings.data_dir / SECRET_FILE_NAME).exists()
+    if has_database and not has_secret:
+        # A new secret could never read this database: say what is missing instead.
+        raise StartupError(
+            f"{settings.data_dir} holds a database but no secret: set PORCHLIGHT_SECRET, or "
+            "restore the data folder's secret file, to the one it was made with"
+        )
     try:
         secret, created = load_or_create_secret(settings.data_dir, settings.secret)
     except (SecretFileError, OSError, UnicodeError) as error:

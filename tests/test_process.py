@@ -230,6 +230,11 @@ async def test_a_damaged_database_is_one_line_at_start(tmp_path: Path) -> None:
     env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN="123:abcdefghijklmn")
     code, _, err = await finish(await start_bot(env, cwd=tmp_path))
     assert code == 2
+    assert "holds a database but no secret" in err  # a new secret could never read it
+    assert not (data / "secret").exists()
+    env["PORCHLIGHT_SECRET"] = "s" * 40
+    code, _, err = await finish(await start_bot(env, cwd=tmp_path))
+    assert code == 2
     assert "is damaged" in err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
