@@ -13,12 +13,27 @@ import pytest
 
 from bot.app import build_application
 from bot.runner import run_polling, run_webhook
-from bot.sim import BotApiSimulator
+from bot.sim import BotApiSimulator, SimUser
 from bot.startup import Prepared, prepare
 from tests.conftest import MovableClock, make_settings
 from tests.test_e2e_foundation import say
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def help_command(member: SimUser, update_id: int, message_id: int) -> dict[str, object]:
+    """A raw update carrying /help from member, as Telegram would post it."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": message_id,
+            "date": 0,
+            "text": "/help",
+            "chat": {"id": member.id, "type": "private"},
+            "from": {"id": member.id, "is_bot": False, "first_name": member.first_name},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
 
 
 def free_port() -> int:
@@ -87,17 +102,7 @@ async def test_a_request_without_the_secret_is_refused_and_not_processed(
 ) -> None:
     sim = hook.sim
     member = sim.add_user("Joao", started=True)
-    update = {
-        "update_id": 987654,
-        "message": {
-            "message_id": 1,
-            "date": 0,
-            "text": "/help",
-            "chat": {"id": member.id, "type": "private"},
-            "from": {"id": member.id, "is_bot": False, "first_name": "Joao"},
-            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-        },
-    }
+    update = help_command(member, update_id=987654, message_id=1)
     headers = {} if header is None else {SECRET_HEADER: header}
     async with (
         aiohttp.ClientSession() as session,
@@ -112,17 +117,7 @@ async def test_a_request_without_the_secret_is_refused_and_not_processed(
 async def test_an_update_sent_twice_is_processed_once(hook: Hook) -> None:
     sim = hook.sim
     member = sim.add_user("Kemi", started=True)
-    update = {
-        "update_id": 555001,
-        "message": {
-            "message_id": 7,
-            "date": 0,
-            "text": "/help",
-            "chat": {"id": member.id, "type": "private"},
-            "from": {"id": member.id, "is_bot": False, "first_name": "Kemi"},
-            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-        },
-    }
+    update = help_command(member, update_id=555001, message_id=7)
     async with aiohttp.ClientSession() as session:
         for _ in range(2):
             async with session.post(
