@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
@@ -41,7 +41,7 @@ class DeliveryReport:
     skipped_late: int = 0
     removed: int = 0
     failed: int = 0
-    moved: list[int] = field(default_factory=list)
+    moved: int = 0  # groups that became supergroups, delivered under the new id next tick
 
 
 async def deliver_due(now: datetime, services: Services, send: Sender) -> DeliveryReport:
@@ -60,12 +60,13 @@ async def deliver_due(now: datetime, services: Services, send: Sender) -> Delive
         await asyncio.gather(*(one(s) for s in due))
         if len(due) < BATCH or report.failed:
             break  # a failed one stays due; the next tick tries it again
-    if report.sent or report.skipped_late or report.removed or report.failed:
+    if report.sent or report.skipped_late or report.removed or report.failed or report.moved:
         logger.info(
-            "deliveries: %d sent, %d skipped as too late, %d removed, %d to retry",
+            "deliveries: %d sent, %d skipped as too late, %d removed, %d moved, %d to retry",
             report.sent,
             report.skipped_late,
             report.removed,
+            report.moved,
             report.failed,
         )
     return report
@@ -97,7 +98,7 @@ async def _deliver_one(
             await store.move_chat(
                 sub.chat, services.keyring.pseudonym(new_id), services.keyring.seal(new_id)
             )
-            report.moved.append(new_id)
+            report.moved += 1
             return  # it is delivered under its new id on the next tick
         except (Forbidden, BadRequest) as refused:
             # Blocked, removed from the group, or the chat is gone: the subscription goes.

@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -89,8 +90,10 @@ class _Document:
     lengths: dict[str, int]  # field -> words
 
 
+@lru_cache(maxsize=4)
 def load_synonyms(path: Path = SYNONYMS_FILE) -> dict[str, list[str]]:
-    """Query word -> extra words to search for, both folded and stemmed."""
+    """Query word -> extra words to search for, both folded and stemmed (read once: the
+    library search and the inline index share it, and neither changes it)."""
     with path.open("rb") as handle:
         table = tomllib.load(handle).get("synonyms", {})
     expansions: dict[str, list[str]] = {}

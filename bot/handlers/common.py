@@ -78,10 +78,11 @@ def chat_pseudonym(update: Update, context: Context) -> Pseudonym | None:
     return None if chat is None else services(context).keyring.pseudonym(chat.id)
 
 
-def button_data(
-    context: Context, chat_id: int | None, feature: str, action: str, *args: str
-) -> str:
+def button_data(update: Update, context: Context, feature: str, action: str, *args: str) -> str:
+    """Signed data for a button sent into the update's chat (none for an inline message),
+    the same chat verified_callback checks it against when it is pressed."""
     svc = services(context)
+    chat_id = update.effective_chat.id if update.effective_chat else None
     return svc.callbacks.build(feature, action, *args, chat_id=chat_id, now=svc.clock())
 
 

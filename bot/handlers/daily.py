@@ -49,10 +49,9 @@ COMMON_TIMES = (6 * 60, 7 * 60, 8 * 60, 9 * 60, 12 * 60, 18 * 60, 20 * 60, 21 * 
 
 
 def _times_markup(update: Update, context: Context) -> InlineKeyboardMarkup:
-    chat_id = update.effective_chat.id if update.effective_chat else None
     buttons = [
         InlineKeyboardButton(
-            clock_text(m), callback_data=button_data(context, chat_id, FEATURE, "t", str(m))
+            clock_text(m), callback_data=button_data(update, context, FEATURE, "t", str(m))
         )
         for m in COMMON_TIMES
     ]
@@ -132,17 +131,16 @@ async def daily_command(update: Update, context: Context) -> None:
         return
     existing = await svc.store.subscription(chat, REFLECTION, thread)
     if existing is not None:
-        chat_id = update.effective_chat.id if update.effective_chat else None
         markup = InlineKeyboardMarkup(
             [
                 [
                     InlineKeyboardButton(
                         text(update, context, "daily.change"),
-                        callback_data=button_data(context, chat_id, FEATURE, "c"),
+                        callback_data=button_data(update, context, FEATURE, "c"),
                     ),
                     InlineKeyboardButton(
                         text(update, context, "daily.stop"),
-                        callback_data=button_data(context, chat_id, FEATURE, "off"),
+                        callback_data=button_data(update, context, FEATURE, "off"),
                     ),
                 ]
             ]

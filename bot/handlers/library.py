@@ -61,10 +61,9 @@ def _owner(update: Update, context: Context) -> str:
 def _button(
     update: Update, context: Context, key: str, action: str, *args: str
 ) -> InlineKeyboardButton:
-    chat_id = update.effective_chat.id if update.effective_chat else None
     return InlineKeyboardButton(
         text(update, context, key) if key.startswith("library.") else key,
-        callback_data=button_data(context, chat_id, FEATURE, action, *args),
+        callback_data=button_data(update, context, FEATURE, action, *args),
     )
 
 

@@ -69,11 +69,10 @@ def fallback_reading_text(svc: Services, lang: str, day: date) -> str:
 def reflection_markup(
     update: Update, context: Context, month: int, day: int
 ) -> InlineKeyboardMarkup:
-    chat_id = update.effective_chat.id if update.effective_chat else None
     before, after = shift(month, day, -1), shift(month, day, 1)
 
     def go(key: str, target: tuple[int, int]) -> InlineKeyboardButton:
-        data = button_data(context, chat_id, FEATURE, "d", day_key(*target))
+        data = button_data(update, context, FEATURE, "d", day_key(*target))
         return InlineKeyboardButton(text(update, context, key), callback_data=data)
 
     share = InlineKeyboardButton(
@@ -91,8 +90,16 @@ def _render(svc: Services, lang: str, reflection: Reflection) -> str:
 
 
 async def show_day(
-    update: Update, context: Context, month: int, day: int, *, edit: bool = False
+    update: Update,
+    context: Context,
+    month: int,
+    day: int,
+    *,
+    edit: bool = False,
+    today: date | None = None,
 ) -> None:
+    """The reflection for a day; if it is not written yet, say so and show the chat's today
+    (pass `today` when the caller has already read the chat's zone)."""
     svc = services(context)
     lang = language(update, context)
     reflection = svc.reflections.get(day_key(month, day))
@@ -102,9 +109,9 @@ async def show_day(
             context,
             text(update, context, "reflections.not_written", date=date_text(svc, lang, month, day)),
         )
-        zone = await chat_zone(update, context)
-        today = local_today(zone, svc.clock())
-        await show_today(update, context, today, zone)
+        if today is None:
+            today = local_today(await chat_zone(update, context), svc.clock())
+        await show_today(update, context, today)
         return
     body, markup = _render(svc, lang, reflection), reflection_markup(update, context, month, day)
     query = update.callback_query
@@ -117,7 +124,7 @@ async def show_day(
     await reply(update, context, body, markup=markup)
 
 
-async def show_today(update: Update, context: Context, today: date, zone: str | None) -> None:
+async def show_today(update: Update, context: Context, today: date) -> None:
     svc = services(context)
     lang = language(update, context)
     if svc.reflections.get(day_key(today.month, today.day)) is None:
@@ -130,7 +137,7 @@ async def show_today(update: Update, context: Context, today: date, zone: str | 
 async def today_command(update: Update, context: Context) -> None:
     svc = services(context)
     zone = await chat_zone(update, context)
-    await show_today(update, context, local_today(zone, svc.clock()), zone)
+    await show_today(update, context, local_today(zone, svc.clock()))
     if zone is None:
         await reply(
             update,
@@ -149,7 +156,7 @@ async def reflection_command(update: Update, context: Context) -> None:
     if wanted is None:
         await reply(update, context, text(update, context, "reflections.bad_date"))
         return
-    await show_day(update, context, *wanted)
+    await show_day(update, context, *wanted, today=today)
 
 
 async def on_reflection_button(update: Update, context: Context) -> None:
@@ -168,12 +175,11 @@ async def on_reflection_button(update: Update, context: Context) -> None:
 
 
 def region_markup(update: Update, context: Context) -> InlineKeyboardMarkup:
-    chat_id = update.effective_chat.id if update.effective_chat else None
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    region, callback_data=button_data(context, chat_id, ZONE_FEATURE, "r", str(i))
+                    region, callback_data=button_data(update, context, ZONE_FEATURE, "r", str(i))
                 )
             ]
             for i, region in enumerate(PICKER)
@@ -182,12 +188,11 @@ def region_markup(update: Update, context: Context) -> InlineKeyboardMarkup:
 
 
 def city_markup(update: Update, context: Context, region: int) -> InlineKeyboardMarkup:
-    chat_id = update.effective_chat.id if update.effective_chat else None
     cities = list(PICKER.values())[region]
     buttons = [
         InlineKeyboardButton(
             city.rsplit("/", 1)[-1].replace("_", " "),
-            callback_data=button_data(context, chat_id, ZONE_FEATURE, "s", str(region), str(i)),
+            callback_data=button_data(update, context, ZONE_FEATURE, "s", str(region), str(i)),
         )
         for i, city in enumerate(cities)
     ]
@@ -227,9 +232,8 @@ async def zone_command(update: Update, context: Context) -> None:
             update, context, text(update, context, "zone.unknown_no_suggestion", given=typed[:40])
         )
         return
-    chat_id = update.effective_chat.id if update.effective_chat else None
     try:
-        data = button_data(context, chat_id, ZONE_FEATURE, "y", str(all_zones().index(suggestion)))
+        data = button_data(update, context, ZONE_FEATURE, "y", str(all_zones().index(suggestion)))
     except CallbackDataTooLong:  # pragma: no cover - indexes are short
         data = None
     markup = None

@@ -45,10 +45,6 @@ _PICKER_COLUMNS = 3
 _URGENT = {AnswerKind.CRISIS, AnswerKind.OVERDOSE, AnswerKind.GROUP}
 
 
-def _chat_id(update: Update) -> int | None:
-    return update.effective_chat.id if update.effective_chat else None
-
-
 def _rendered(update: Update, context: Context, kind: AnswerKind, region: str | None) -> Rendered:
     return render(services(context).catalog, language(update, context), kind, region)
 
@@ -79,7 +75,7 @@ def answer_markup(
 def _callback(
     update: Update, context: Context, label_key: str, action: str, *args: str
 ) -> InlineKeyboardButton:
-    data = button_data(context, _chat_id(update), FEATURE, action, *args)
+    data = button_data(update, context, FEATURE, action, *args)
     return InlineKeyboardButton(text(update, context, label_key), callback_data=data)
 
 
@@ -119,14 +115,14 @@ def _picker(update: Update, context: Context, kind: str) -> InlineKeyboardMarkup
     buttons = [
         InlineKeyboardButton(
             region.name,
-            callback_data=button_data(context, _chat_id(update), FEATURE, "set", kind, code),
+            callback_data=button_data(update, context, FEATURE, "set", kind, code),
         )
         for code, region in catalog.crisis_lines.regions.items()
     ]
     buttons.append(
         InlineKeyboardButton(
             text(update, context, "resources.international_button"),
-            callback_data=button_data(context, _chat_id(update), FEATURE, "set", kind, "INT"),
+            callback_data=button_data(update, context, FEATURE, "set", kind, "INT"),
         )
     )
     return InlineKeyboardMarkup(
