@@ -14,13 +14,17 @@ from telegram import LinkPreviewOptions
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, Defaults
 
 from bot.commands import publish_commands
+from bot.discreet import neutral_first_line
 from bot.handlers import (
+    checkin,
     daily,
     fallback,
     inline,
     library,
+    listen,
     membership,
     operator,
+    peer_chat,
     privacy,
     reflections,
     resources,
@@ -39,6 +43,9 @@ PURGE_INTERVAL = timedelta(hours=1)
 HANDLER_MODULES = (
     safety,
     welcome,
+    peer_chat,
+    checkin,
+    listen,
     reflections,
     daily,
     library,
@@ -55,6 +62,7 @@ def build_application(
     services: Services, *, rate_limiter: BaseRateLimiter[Any] | None = None
 ) -> App:
     settings = services.settings
+    limiter = rate_limiter or MembersFirstRateLimiter()
     application: App = (
         ApplicationBuilder()
         .token(settings.token)
@@ -63,13 +71,19 @@ def build_application(
         # parse_mode is passed where text is sent (handlers.common.HTML), not as a default:
         # PTB would add a default parse_mode to calls that have no such parameter.
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(rate_limiter or MembersFirstRateLimiter())
+        .rate_limiter(limiter)
         .get_updates_request(TolerantUpdatesRequest(connection_pool_size=1))
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
     for module in HANDLER_MODULES:
         module.register(application)
+    if isinstance(limiter, MembersFirstRateLimiter):
+        peers = peer_chat.room_of(application)
+        limiter.outgoing = neutral_first_line(
+            lambda chat_id: services.keyring.pseudonym(chat_id) in peers.discreet,
+            services.catalog.text("discreet.line"),
+        )
     assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
     application.job_queue.run_repeating(
         purge_expired, interval=PURGE_INTERVAL, first=timedelta(minutes=1), name="purge"
@@ -79,7 +93,10 @@ def build_application(
 
 async def on_startup(application: App) -> None:
     """Work that needs Telegram, done once the bot is initialised and before updates flow."""
-    await publish_commands(application.bot, services_of(application.bot_data).catalog)
+    svc = services_of(application.bot_data)
+    await publish_commands(application.bot, svc.catalog)
+    peer_chat.room_of(application).discreet |= await svc.store.discreet_chats(svc.clock())
+    await peer_chat.tell_restarted(application)
 
 
 async def purge_expired(context: Context) -> None:

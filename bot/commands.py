@@ -8,6 +8,7 @@ from bot.catalog import DEFAULT_LANGUAGE, Catalog
 
 PRIVATE_COMMANDS = (
     "start",
+    "checkin",
     "today",
     "reflection",
     "daily",
@@ -15,6 +16,10 @@ PRIVATE_COMMANDS = (
     "resources",
     "zone",
     "stop",
+    "listen",
+    "end",
+    "cancel",
+    "discreet",
     "privacy",
     "forget",
     "help",

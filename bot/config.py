@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +15,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
 _REGION_SHAPE = re.compile(r"^[A-Z]{2}$")
 MIN_SECRET_LENGTH = 32
+LISTENER_POLICIES = ("approved", "open")
 
 
 class ConfigError(Exception):
@@ -31,6 +32,11 @@ class Settings:
     log_level: str
     # The one chat where /stats answers; counts only, never ids or words.
     operator_chat: int | None = None
+    # The moderators' chat: listener requests and reports go there, and only there.
+    moderator_chat: int | None = None
+    # Who may listen: "approved" (moderators approve each) or "open" (anyone who accepts
+    # the guide).
+    listeners: str = "approved"
     # A folder in bot/content's format whose files overlay the shipped ones by id.
     content_dir: Path | None = None
     # Webhook mode (python -m bot --webhook): the public URL, and where to listen.
@@ -116,14 +122,13 @@ def load_settings(
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"PORCHLIGHT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
 
-    operator_raw = get("PORCHLIGHT_OPERATOR_CHAT")
-    operator_chat = None
-    if operator_raw is not None:
-        if not re.fullmatch(r"-?\d{1,20}", operator_raw):
-            raise ConfigError(
-                "PORCHLIGHT_OPERATOR_CHAT must be a numeric Telegram chat id, e.g. -1001234567890"
-            )
-        operator_chat = int(operator_raw)
+    operator_chat = _chat_id(get, "PORCHLIGHT_OPERATOR_CHAT")
+    moderator_chat = _chat_id(get, "PORCHLIGHT_MODERATOR_CHAT")
+    listeners = (get("PORCHLIGHT_LISTENERS") or "approved").lower()
+    if listeners not in LISTENER_POLICIES:
+        raise ConfigError(
+            "PORCHLIGHT_LISTENERS must be approved (moderators approve each listener) or open"
+        )
 
     content_raw = get("PORCHLIGHT_CONTENT_DIR")
     content_dir = None if content_raw is None else Path(content_raw)
@@ -150,11 +155,22 @@ def load_settings(
         region=region,
         log_level=log_level,
         operator_chat=operator_chat,
+        moderator_chat=moderator_chat,
+        listeners=listeners,
         content_dir=content_dir,
         webhook_url=webhook_url,
         webhook_listen=get("PORCHLIGHT_WEBHOOK_LISTEN") or "0.0.0.0",  # noqa: S104 - see above
         webhook_port=int(port_text),
     )
+
+
+def _chat_id(get: Callable[[str], str | None], name: str) -> int | None:
+    raw = get(name)
+    if raw is None:
+        return None
+    if not re.fullmatch(r"-?\d{1,20}", raw):
+        raise ConfigError(f"{name} must be a numeric Telegram chat id, e.g. -1001234567890")
+    return int(raw)
 
 
 def _parse_base_url(value: str) -> str:

@@ -25,6 +25,7 @@ from bot.zones import zone_info
 logger = logging.getLogger(__name__)
 
 REFLECTION = "reflection"
+NUDGE = "nudge"  # a daily check-in nudge, private chats only
 # How many deliveries are in flight at once; the rate limiter paces them for Telegram.
 IN_FLIGHT = 200
 BATCH = 1000

@@ -24,6 +24,9 @@ class StoredTable:
     sealed_column: str | None = None
     # Rows about members must expire; only bookkeeping about the store itself may not.
     expires: bool = True
+    # Rows /forget leaves in place (an SQL condition): protection others have from this
+    # member, such as a moderators' suspension, must not be undone by the member.
+    forget_keeps: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,48 @@ TABLES: tuple[StoredTable, ...] = (
         },
         pseudonym_column="pseudonym",
         sealed_column="sealed_chat",
+    ),
+    StoredTable(
+        name="listeners",
+        columns={
+            "pseudonym": "a keyed pseudonym (HMAC) of the listener's id",
+            "ref": "a random reference moderators' buttons carry instead of any id",
+            "status": "pending, approved, declined or suspended",
+            "guide_accepted": "whether the listener accepted the listeners' guide",
+            "sealed_chat": "the chat id, encrypted, to send the moderators' answer",
+            "expires_at": "when the row is deleted: 180 days after the last change",
+        },
+        pseudonym_column="pseudonym",
+        sealed_column="sealed_chat",
+        forget_keeps="status = 'suspended'",
+    ),
+    StoredTable(
+        name="blocks",
+        columns={
+            "blocker": "a keyed pseudonym (HMAC) of who blocked",
+            "blocked": "a keyed pseudonym (HMAC) of whom they blocked",
+            "expires_at": "when the row is deleted: 30 days after the block",
+        },
+        pseudonym_column="blocker",
+    ),
+    StoredTable(
+        name="peer_sessions",
+        columns={
+            "pseudonym": "a keyed pseudonym (HMAC) of someone waiting, listening or in a chat",
+            "role": "waiting, listening or chatting",
+            "sealed_chat": "the chat id, encrypted, to tell them if a restart ends it",
+            "expires_at": "when the row is deleted: 13 hours at most",
+        },
+        pseudonym_column="pseudonym",
+        sealed_column="sealed_chat",
+    ),
+    StoredTable(
+        name="discreet_chats",
+        columns={
+            "pseudonym": "a keyed pseudonym (HMAC) of a chat that asked for discreet mode",
+            "expires_at": "when the row is deleted: 180 days after it was turned on",
+        },
+        pseudonym_column="pseudonym",
     ),
 )
 

@@ -169,6 +169,17 @@ class Matchmaker:
                 return index
         return 0
 
+    def request_of(self, member: Pseudonym) -> Request | None:
+        return self._request(member)
+
+    def on_shift(self, now: datetime) -> int:
+        """How many listeners are on shift now, busy or not."""
+        return sum(1 for listener in self.listeners.values() if listener.until > now)
+
+    def shifts_over(self, now: datetime) -> list[Pseudonym]:
+        """Listeners whose shift has run out: they stop being offered chats."""
+        return [who for who, listener in self.listeners.items() if listener.until <= now]
+
     def _request(self, member: Pseudonym) -> Request | None:
         return next((r for r in self.requests if r.member == member), None)
 

@@ -28,6 +28,9 @@ _RETRIES = 3
 _BACKOFF_SECONDS = (0.5, 1.0, 2.0)
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
+# Sees every outgoing call's endpoint and parameters just before it is sent, and may
+# adjust them (discreet mode adds its neutral first line this way).
+Outgoing = Callable[[str, dict[str, Any]], None]
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -37,6 +40,7 @@ def retry_after_seconds(error: RetryAfter) -> float:
 
 class MembersFirstRateLimiter(BaseRateLimiter[str]):
     def __init__(self, queue: AIORateLimiter | None = None) -> None:
+        self.outgoing: Outgoing | None = None
         # Just under Telegram's 30 a second, so answers to members fit beside a broadcast,
         # and one at a time rather than in bursts: a burst of 28 would fill a second's
         # allowance at once and leave a crisis answer to wait out a 429.
@@ -62,6 +66,8 @@ class MembersFirstRateLimiter(BaseRateLimiter[str]):
         data: dict[str, Any],
         rate_limit_args: str | None,
     ) -> JSONResult:
+        if self.outgoing is not None:
+            self.outgoing(endpoint, data)
         if rate_limit_args == BROADCAST:
             return await self._queue.process_request(callback, args, kwargs, endpoint, data, None)
         for attempt in range(_RETRIES + 1):

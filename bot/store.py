@@ -27,6 +27,11 @@ ZONE_LIFETIME = timedelta(days=180)
 # A subscription lives while it is delivered; one that has not been for this long has
 # lost its chat somehow, and goes.
 SUBSCRIPTION_LIFETIME = timedelta(days=60)
+LISTENER_LIFETIME = timedelta(days=180)
+BLOCK_LIFETIME = timedelta(days=30)
+# No peer chat or shift outlives twelve hours; an hour more covers a restart.
+PEER_SESSION_LIFETIME = timedelta(hours=13)
+DISCREET_LIFETIME = timedelta(days=180)
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,58 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX subscriptions_due ON subscriptions (next_due_at);
     CREATE INDEX subscriptions_expiry ON subscriptions (expires_at);
     """,
+    """
+    CREATE TABLE listeners (
+        pseudonym TEXT PRIMARY KEY,
+        ref TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL,
+        guide_accepted INTEGER NOT NULL,
+        sealed_chat TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX listeners_expiry ON listeners (expires_at);
+    CREATE TABLE blocks (
+        blocker TEXT NOT NULL,
+        blocked TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (blocker, blocked)
+    );
+    CREATE INDEX blocks_expiry ON blocks (expires_at);
+    CREATE TABLE peer_sessions (
+        pseudonym TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        sealed_chat TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX peer_sessions_expiry ON peer_sessions (expires_at);
+    CREATE TABLE discreet_chats (
+        pseudonym TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX discreet_chats_expiry ON discreet_chats (expires_at);
+    """,
 )
+
+
+@dataclass(frozen=True)
+class ListenerRecord:
+    who: Pseudonym
+    ref: str  # a short random reference: what moderators' buttons carry, never the id
+    status: str  # one of LISTENER_STATUSES
+    guide_accepted: bool
+    sealed_chat: SealedId  # empty once suspended: nothing more is ever sent
+
+
+@dataclass(frozen=True)
+class PeerSession:
+    """Someone waiting for, offering or in a peer chat: after a restart they are told."""
+
+    who: Pseudonym
+    role: str
+    sealed_chat: SealedId
+
+
+LISTENER_STATUSES = ("pending", "approved", "declined", "suspended")
 
 # thread_id 0 stands for "no topic" (SQLite treats NULLs in a primary key as distinct).
 NO_THREAD = 0
@@ -114,6 +170,16 @@ class Store(Protocol):
     async def reschedule(
         self, subscription: Subscription, next_due_at: datetime, delivered: date | None
     ) -> None: ...
+    async def listener(self, who: Pseudonym) -> ListenerRecord | None: ...
+    async def listener_by_ref(self, ref: str) -> ListenerRecord | None: ...
+    async def save_listener(self, record: ListenerRecord, now: datetime) -> None: ...
+    async def block(self, blocker: Pseudonym, blocked: Pseudonym, now: datetime) -> None: ...
+    async def blocks(self, now: datetime) -> set[tuple[Pseudonym, Pseudonym]]: ...
+    async def set_peer_session(self, session: PeerSession, now: datetime) -> None: ...
+    async def end_peer_session(self, who: Pseudonym) -> None: ...
+    async def take_peer_sessions(self) -> list[PeerSession]: ...
+    async def set_discreet(self, chat: Pseudonym, on: bool, now: datetime) -> None: ...
+    async def discreet_chats(self, now: datetime) -> set[Pseudonym]: ...
     async def forget(self, member: Pseudonym) -> int: ...
     async def move_chat(self, old: Pseudonym, new: Pseudonym, sealed: SealedId) -> int: ...
     async def purge_expired(self, now: datetime) -> int: ...
@@ -377,15 +443,116 @@ class SqliteStore:
         await self._checkpoint()
         return removed
 
+    async def listener(self, who: Pseudonym) -> ListenerRecord | None:
+        return await self._listener("pseudonym = ?", who)
+
+    async def listener_by_ref(self, ref: str) -> ListenerRecord | None:
+        return await self._listener("ref = ?", ref)
+
+    async def _listener(self, where: str, value: str) -> ListenerRecord | None:
+        columns = "pseudonym, ref, status, guide_accepted, sealed_chat"
+        query = f"SELECT {columns} FROM listeners WHERE {where}"  # noqa: S608 - fixed clauses above
+        async with self._db.execute(query, (value,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return ListenerRecord(
+            Pseudonym(row[0]), str(row[1]), str(row[2]), bool(row[3]), SealedId(row[4])
+        )
+
+    async def save_listener(self, record: ListenerRecord, now: datetime) -> None:
+        """Insert or update; a listener's row lives 180 days after its last change."""
+        if record.status not in LISTENER_STATUSES:
+            raise ValueError(record.status)
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO listeners (pseudonym, ref, status, guide_accepted, sealed_chat, "
+                "expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pseudonym) DO UPDATE SET "
+                "status = excluded.status, guide_accepted = excluded.guide_accepted, "
+                "sealed_chat = excluded.sealed_chat, expires_at = excluded.expires_at",
+                (
+                    record.who,
+                    record.ref,
+                    record.status,
+                    int(record.guide_accepted),
+                    record.sealed_chat,
+                    _epoch(now + LISTENER_LIFETIME),
+                ),
+            )
+
+    async def block(self, blocker: Pseudonym, blocked: Pseudonym, now: datetime) -> None:
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO blocks (blocker, blocked, expires_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (blocker, blocked) DO UPDATE SET expires_at = excluded.expires_at",
+                (blocker, blocked, _epoch(now + BLOCK_LIFETIME)),
+            )
+
+    async def blocks(self, now: datetime) -> set[tuple[Pseudonym, Pseudonym]]:
+        """Every live block as (blocker, blocked)."""
+        async with self._db.execute(
+            "SELECT blocker, blocked FROM blocks WHERE expires_at > ?", (_epoch(now),)
+        ) as cursor:
+            return {(Pseudonym(a), Pseudonym(b)) async for a, b in cursor}
+
+    async def set_peer_session(self, session: PeerSession, now: datetime) -> None:
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO peer_sessions (pseudonym, role, sealed_chat, expires_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (pseudonym) DO UPDATE SET "
+                "role = excluded.role, sealed_chat = excluded.sealed_chat, "
+                "expires_at = excluded.expires_at",
+                (
+                    session.who,
+                    session.role,
+                    session.sealed_chat,
+                    _epoch(now + PEER_SESSION_LIFETIME),
+                ),
+            )
+
+    async def end_peer_session(self, who: Pseudonym) -> None:
+        async with self._transaction():
+            await self._db.execute("DELETE FROM peer_sessions WHERE pseudonym = ?", (who,))
+
+    async def take_peer_sessions(self) -> list[PeerSession]:
+        """Every session a previous run left behind, deleted as it is read (at start)."""
+        async with self._transaction():
+            async with self._db.execute(
+                "SELECT pseudonym, role, sealed_chat FROM peer_sessions"
+            ) as cursor:
+                rows = await cursor.fetchall()
+            await self._db.execute("DELETE FROM peer_sessions")
+        await self._checkpoint()
+        return [PeerSession(Pseudonym(r[0]), str(r[1]), SealedId(r[2])) for r in rows]
+
+    async def set_discreet(self, chat: Pseudonym, on: bool, now: datetime) -> None:
+        async with self._transaction():
+            if on:
+                await self._db.execute(
+                    "INSERT INTO discreet_chats (pseudonym, expires_at) VALUES (?, ?) "
+                    "ON CONFLICT (pseudonym) DO UPDATE SET expires_at = excluded.expires_at",
+                    (chat, _epoch(now + DISCREET_LIFETIME)),
+                )
+            else:
+                await self._db.execute("DELETE FROM discreet_chats WHERE pseudonym = ?", (chat,))
+
+    async def discreet_chats(self, now: datetime) -> set[Pseudonym]:
+        async with self._db.execute(
+            "SELECT pseudonym FROM discreet_chats WHERE expires_at > ?", (_epoch(now),)
+        ) as cursor:
+            return {Pseudonym(row[0]) async for row in cursor}
+
     async def forget(self, member: Pseudonym) -> int:
-        """Erase every row keyed by this pseudonym, in every table the inventory lists."""
+        """Erase every row keyed by this pseudonym, in every table the inventory lists,
+        except what protects others from this member (see inventory.forget_keeps)."""
         erased = 0
         async with self._transaction():
             for entry in inventory.TABLES:
                 if entry.pseudonym_column is None:
                     continue
+                keeps = "" if entry.forget_keeps is None else f" AND NOT ({entry.forget_keeps})"
                 cursor = await self._db.execute(
-                    f"DELETE FROM {entry.name} WHERE {entry.pseudonym_column} = ?",  # noqa: S608 - names from the inventory
+                    f"DELETE FROM {entry.name} WHERE {entry.pseudonym_column} = ?{keeps}",  # noqa: S608 - names from the inventory
                     (member,),
                 )
                 erased += cursor.rowcount

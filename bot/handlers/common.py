@@ -119,6 +119,16 @@ async def reply(
     )
 
 
+async def clear_buttons(message: Message | None) -> None:
+    """A tapped step loses its buttons, so an old one cannot be tapped again."""
+    if message is None:
+        return
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except TelegramError as error:  # already gone, or too old to edit: nothing is lost
+        logger.debug("could not clear buttons: %s", type(error).__name__)
+
+
 async def verified_callback(
     update: Update, context: Context, *, max_age: timedelta = DEFAULT_MAX_AGE
 ) -> tuple[CallbackQuery, CallbackData] | None:

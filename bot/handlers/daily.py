@@ -15,7 +15,8 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ExtBot
 
-from bot.delivery import REFLECTION, DeliveryReport, Sender, deliver_due
+from bot.delivery import NUDGE, REFLECTION, DeliveryReport, Sender, deliver_due
+from bot.handlers.checkin_view import mood_markup
 from bot.handlers.common import (
     HTML,
     NEW_MESSAGES,
@@ -82,15 +83,25 @@ async def stop_daily(update: Update, context: Context) -> None:
 
 
 async def subscribe(update: Update, context: Context, minute: int) -> None:
+    zone = await schedule(update, context, REFLECTION, minute)
+    body = text(update, context, "daily.subscribed", time=clock_text(minute), zone=zone or "UTC")
+    if zone is None:
+        body += "\n\n" + text(update, context, "daily.utc_note")
+    await reply(update, context, body)
+
+
+async def schedule(update: Update, context: Context, kind: str, minute: int) -> str | None:
+    """Deliver `kind` into this chat (and topic) daily at minute, local time; returns the
+    chat's zone (None: UTC until one is set)."""
     svc = services(context)
     chat = chat_pseudonym(update, context)
-    if chat is None or update.effective_chat is None:
-        return
+    assert chat is not None
+    assert update.effective_chat is not None
     zone = await chat_zone(update, context)
     now = svc.clock()
     subscription = Subscription(
         chat=chat,
-        kind=REFLECTION,
+        kind=kind,
         thread_id=thread_of(update.effective_message),
         sealed_chat=svc.keyring.seal(update.effective_chat.id),
         minute=minute,
@@ -98,17 +109,14 @@ async def subscribe(update: Update, context: Context, minute: int) -> None:
         last_delivered=None,
         next_due_at=next_due(minute, zone_info(zone or "UTC"), after=now, delivered=None),
     )
-    existing = await svc.store.subscription(chat, REFLECTION, subscription.thread_id)
+    existing = await svc.store.subscription(chat, kind, subscription.thread_id)
     if existing is not None and existing.last_delivered is not None:
         # Changing the time never gives the same day twice.
         delivered = existing.last_delivered
         following = next_due(minute, zone_info(zone or "UTC"), after=now, delivered=delivered)
         subscription = replace(subscription, last_delivered=delivered, next_due_at=following)
     await svc.store.subscribe(subscription, now)
-    body = text(update, context, "daily.subscribed", time=clock_text(minute), zone=zone or "UTC")
-    if zone is None:
-        body += "\n\n" + text(update, context, "daily.utc_note")
-    await reply(update, context, body)
+    return zone
 
 
 async def daily_command(update: Update, context: Context) -> None:
@@ -204,6 +212,15 @@ def delivery_text(svc: Services, subscription: Subscription) -> str:
 
 def _sender(bot: ExtBot[str], svc: Services) -> Sender:
     async def send(chat_id: int, thread_id: int | None, subscription: Subscription) -> None:
+        if subscription.kind == NUDGE:
+            await bot.send_message(
+                chat_id,
+                svc.catalog.text("checkin.nudge", "en"),
+                parse_mode=HTML,
+                reply_markup=mood_markup(svc, chat_id),
+                rate_limit_args=BROADCAST,
+            )
+            return
         share = InlineKeyboardButton(
             svc.catalog.text("reflections.share", "en"),
             switch_inline_query=day_key(*_month_day(subscription)),

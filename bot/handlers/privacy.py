@@ -18,6 +18,7 @@ from bot.handlers.common import (
     services,
     text,
 )
+from bot.handlers.peer_chat import leave_everything
 from bot.privacy_notice import render_privacy
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ async def forget(update: Update, context: Context) -> None:
     member = member_pseudonym(update, context)
     if member is None:
         return
+    # Out of any peer chat, line or shift first: its markers are rows /forget erases.
+    await leave_everything(context.application, member)
     erased = await services(context).store.forget(member)
     logger.info("a member used /forget")
     if not is_private(update):

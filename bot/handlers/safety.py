@@ -22,11 +22,13 @@ from bot.handlers.common import (
     chat_pseudonym,
     is_group_admin,
     is_private,
+    member_pseudonym,
     reply,
     services,
     text,
 )
 from bot.handlers.resources import send_answer
+from bot.peer_room import in_peer_flow
 from bot.resources import AnswerKind
 from bot.safety import Assessment, Level, assess
 
@@ -93,6 +95,12 @@ async def assess_message(update: Update, context: Context) -> None:
     # an answer for a crisis, never the gentler one meant for a member's own words.
     is_command = (message.text or message.caption or "").startswith("/")
     if verdict.level is Level.CONCERN and (is_command or not is_private(update)):
+        return
+    # In a check-in or a peer chat someone is already asking what would help: a gentle
+    # answer from the bot would only interrupt. Crisis answers always go out.
+    if verdict.level is Level.CONCERN and in_peer_flow(
+        context.application.bot_data, member_pseudonym(update, context)
+    ):
         return
     # One answer per message: an edit of a message already answered gets no second one.
     answered = _recent(context, _ANSWERED)

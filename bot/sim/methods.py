@@ -34,6 +34,7 @@ IMPLEMENTED = (
     *("getMe", "logOut", "close", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo"),
     *("setMyCommands", "getMyCommands", "deleteMyCommands"),
     *("sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage"),
+    *("deleteMessages",),
     *("answerCallbackQuery", "answerInlineQuery", "copyMessage", "forwardMessage"),
     *("sendPhoto", "sendDocument", "sendSticker", "sendChatAction"),
     *("getChat", "getChatMember", "getChatAdministrators", "getChatMemberCount"),
@@ -315,6 +316,18 @@ class Methods:
         if not message.from_bot and chat.type != "private":
             self.require_right(chat, "can_delete_messages", "message can't be deleted")
         message.deleted = True
+        return True
+
+    def deleteMessages(self, params: Params) -> Any:
+        chat = self.chat(params)
+        ids = params.get_json("message_ids")
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+            raise bad_request("message_ids must be a list of 1-100 message identifiers")
+        for message_id in ids:
+            message = self.world.find_message(chat.id, int(message_id))
+            # Like Telegram: messages that cannot be deleted are skipped, not an error.
+            if message is not None and (message.from_bot or chat.type == "private"):
+                message.deleted = True
         return True
 
     def answerCallbackQuery(self, params: Params) -> Any:

@@ -10,7 +10,8 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -44,6 +45,8 @@ class ApiCall:
     status: int
     result: Any = None
     error: str | None = None
+    # When the simulator received it (monotonic seconds): pacing is measured with this.
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def ok(self) -> bool:

@@ -1,0 +1,291 @@
+"""/listen: volunteer peer listeners, their guide, their shifts, and the moderators' say.
+
+Who may listen is the operator's choice (PORCHLIGHT_LISTENERS): "approved" sends each
+request to the moderators' chat under a random reference, "open" lets anyone who accepts
+the guide listen. Moderators never learn who anyone is: their buttons carry the
+reference, and the bot tells the listener their answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import replace
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.handlers.common import (
+    HTML,
+    NEW_MESSAGES,
+    App,
+    Context,
+    button_data,
+    clear_buttons,
+    is_private,
+    language,
+    member_pseudonym,
+    reply,
+    services,
+    text,
+    verified_callback,
+)
+from bot.handlers.peer_chat import LISTENING, close_offer, match, room, room_of
+from bot.peers import DEFAULT_CAP, MAX_SHIFT
+from bot.privacy import Pseudonym, SealedId, SealError
+from bot.store import ListenerRecord, PeerSession
+
+logger = logging.getLogger(__name__)
+
+FEATURE = "lsn"
+DEFAULT_SHIFT = timedelta(hours=2)
+MAX_CAP = 10
+_DURATION = re.compile(r"^(?:(\d{1,2})h)?(?:(\d{1,3})m(?:in)?)?$")
+
+
+def parse_duration(value: str) -> timedelta | None:
+    """'2h', '90m', '1h30m' or a bare number of hours; None if unreadable or zero."""
+    value = value.strip().lower()
+    if value.isdigit():
+        hours = int(value)
+        return timedelta(hours=hours) if 0 < hours <= 99 else None
+    matched = _DURATION.match(value)
+    if matched is None or not any(matched.groups()):
+        return None
+    hours, minutes = (int(g) if g else 0 for g in matched.groups())
+    total = timedelta(hours=hours, minutes=minutes)
+    return total if total > timedelta(0) else None
+
+
+def applicant_name(ref: str) -> str:
+    return f"Applicant {ref.upper()}"
+
+
+async def listen_command(update: Update, context: Context) -> None:
+    if not is_private(update):
+        await reply(update, context, text(update, context, "listen.private_only"))
+        return
+    who = member_pseudonym(update, context)
+    assert who is not None
+    args = [a.lower() for a in context.args or []]
+    if args == ["off"]:
+        await _stop_shift(update, context, who)
+        return
+    peers = room(context)
+    current = peers.matchmaker.listeners.get(who)
+    duration, cap = DEFAULT_SHIFT, current.cap if current else DEFAULT_CAP
+    if len(args) == 2 and args[0] == "cap" and args[1].isdigit() and 1 <= int(args[1]) <= MAX_CAP:
+        cap = int(args[1])
+        if current is not None:
+            duration = current.until - services(context).clock()
+    elif len(args) == 1 and parse_duration(args[0]) is not None:
+        duration = min(parse_duration(args[0]) or DEFAULT_SHIFT, MAX_SHIFT)
+    elif args:
+        await reply(update, context, text(update, context, "listen.usage"))
+        return
+    await _start_if_allowed(update, context, who, duration, cap)
+
+
+async def _start_if_allowed(
+    update: Update, context: Context, who: Pseudonym, duration: timedelta, cap: int
+) -> None:
+    svc = services(context)
+    record = await svc.store.listener(who)
+    if record is not None and record.status == "suspended":
+        await reply(update, context, text(update, context, "listen.suspended"))
+        return
+    if record is None or not record.guide_accepted:
+        room(context).shift_requests[who] = (duration, cap)
+        await _show_guide(update, context)
+        return
+    if record.status == "approved" or svc.settings.listeners == "open":
+        await start_shift(update, context, who, duration, cap)
+    elif record.status == "pending":
+        await reply(update, context, text(update, context, "listen.pending"))
+    else:
+        await reply(update, context, text(update, context, "listen.declined"))
+
+
+async def _show_guide(update: Update, context: Context) -> None:
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    text(update, context, "listen.accept_guide"),
+                    callback_data=button_data(update, context, FEATURE, "g", "ok"),
+                ),
+                InlineKeyboardButton(
+                    text(update, context, "listen.not_now"),
+                    callback_data=button_data(update, context, FEATURE, "g", "no"),
+                ),
+            ]
+        ]
+    )
+    await reply(update, context, text(update, context, "listen.guide"), markup=markup)
+
+
+async def start_shift(
+    update: Update, context: Context, who: Pseudonym, duration: timedelta, cap: int
+) -> None:
+    svc, peers = services(context), room(context)
+    chat = update.effective_chat
+    assert chat is not None
+    peers.chat_ids[who] = chat.id
+    peers.languages[who] = language(update, context)
+    listener = peers.matchmaker.make_available(who, svc.clock(), duration, cap)
+    if who not in peers.matchmaker.pairs:
+        session = PeerSession(who, LISTENING, svc.keyring.seal(chat.id))
+        await svc.store.set_peer_session(session, svc.clock())
+    hours = _hours_text(listener.until - svc.clock())
+    await reply(
+        update, context, text(update, context, "listen.available", hours=hours, cap=listener.cap)
+    )
+    await match(context.application)
+
+
+def _hours_text(span: timedelta) -> str:
+    minutes = max(1, round(span.total_seconds() / 60))
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{rest} min"
+
+
+async def _stop_shift(update: Update, context: Context, who: Pseudonym) -> None:
+    peers, svc = room(context), services(context)
+    if who not in peers.matchmaker.listeners:
+        await reply(update, context, text(update, context, "listen.not_on_shift"))
+        return
+    offer = peers.matchmaker.make_unavailable(who)
+    if offer is not None:
+        await close_offer(context.application, who, "peer.offer_gone")
+    if who in peers.matchmaker.pairs:
+        await reply(update, context, text(update, context, "listen.off_in_chat"))
+    else:
+        await svc.store.end_peer_session(who)
+        peers.release(who)
+        await reply(update, context, text(update, context, "listen.off"))
+    await match(context.application)
+
+
+async def _guide_answered(update: Update, context: Context, accepted: bool) -> None:
+    svc, peers = services(context), room(context)
+    who = member_pseudonym(update, context)
+    chat = update.effective_chat
+    assert who is not None
+    assert chat is not None
+    await clear_buttons(update.effective_message)
+    requested = peers.shift_requests.pop(who, (DEFAULT_SHIFT, DEFAULT_CAP))
+    if not accepted:
+        await reply(update, context, text(update, context, "listen.not_now_done"))
+        return
+    now = svc.clock()
+    record = await svc.store.listener(who)
+    if record is not None and record.status == "suspended":
+        await reply(update, context, text(update, context, "listen.suspended"))
+        return
+    sealed = svc.keyring.seal(chat.id)
+    if svc.settings.listeners == "open" or (record is not None and record.status == "approved"):
+        ref = record.ref if record else secrets.token_hex(3)
+        await svc.store.save_listener(ListenerRecord(who, ref, "approved", True, sealed), now)
+        await start_shift(update, context, who, *requested)
+        return
+    if svc.settings.moderator_chat is None:
+        await reply(update, context, text(update, context, "listen.no_moderators"))
+        return
+    if record is not None and record.status == "declined":
+        await reply(update, context, text(update, context, "listen.declined"))
+        return
+    ref = record.ref if record else secrets.token_hex(3)
+    await svc.store.save_listener(ListenerRecord(who, ref, "pending", True, sealed), now)
+    await _ask_moderators(context, ref)
+    await reply(update, context, text(update, context, "listen.asked_moderators"))
+
+
+async def _ask_moderators(context: Context, ref: str) -> None:
+    svc = services(context)
+    moderators = svc.settings.moderator_chat
+    assert moderators is not None
+
+    def button(key: str, action: str) -> InlineKeyboardButton:
+        data = svc.callbacks.build(FEATURE, action, ref, chat_id=moderators, now=svc.clock())
+        return InlineKeyboardButton(svc.catalog.text(key), callback_data=data)
+
+    markup = InlineKeyboardMarkup(
+        [[button("moderators.approve", "ap"), button("moderators.decline", "de")]]
+    )
+    body = svc.catalog.text("moderators.request", applicant=applicant_name(ref))
+    try:
+        await context.bot.send_message(moderators, body, parse_mode=HTML, reply_markup=markup)
+    except TelegramError as error:
+        logger.warning(
+            "a listener request could not reach the moderators: %s", type(error).__name__
+        )
+
+
+async def _moderate(update: Update, context: Context, action: str, args: tuple[str, ...]) -> None:
+    """Approve, decline or suspend, from the moderators' chat only (the button is bound
+    to that chat, so a copy pressed anywhere else has expired)."""
+    svc = services(context)
+    query = update.callback_query
+    assert query is not None
+    record = await svc.store.listener_by_ref(args[0]) if args else None
+    status = {"ap": "approved", "de": "declined", "su": "suspended"}[action]
+    if record is None or (action != "su" and record.status != "pending"):
+        await query.answer(text(update, context, "moderators.already"))
+        return
+    await query.answer()
+    sealed = record.sealed_chat
+    kept = SealedId("") if status == "suspended" else sealed
+    await svc.store.save_listener(replace(record, status=status, sealed_chat=kept), svc.clock())
+    if status == "suspended":
+        await _end_shift_of(context.application, record.who)
+        name = args[1] if len(args) > 1 else record.ref.upper()
+        done = svc.catalog.text("moderators.suspended", reported=f"Peer {name}")
+    else:
+        done = svc.catalog.text(f"moderators.{status}", applicant=applicant_name(record.ref))
+    try:
+        await query.edit_message_text(done, parse_mode=HTML)
+    except TelegramError as error:
+        logger.info("could not update a moderators' message: %s", type(error).__name__)
+    await _tell_listener(context, sealed, f"listen.{status}")
+
+
+async def _end_shift_of(app: App, who: Pseudonym) -> None:
+    peers = room_of(app)
+    if who in peers.matchmaker.listeners:
+        peers.matchmaker.make_unavailable(who)
+        await match(app)
+    if who not in peers.matchmaker.pairs:
+        peers.release(who)
+
+
+async def _tell_listener(context: Context, sealed: SealedId, key: str) -> None:
+    svc = services(context)
+    try:
+        chat_id = svc.keyring.unseal(sealed)
+        await context.bot.send_message(chat_id, svc.catalog.text(key), parse_mode=HTML)
+    except (SealError, TelegramError) as error:
+        logger.info("could not tell a listener the moderators' answer: %s", type(error).__name__)
+
+
+async def on_button(update: Update, context: Context) -> None:
+    verified = await verified_callback(update, context)
+    if verified is None:
+        return
+    query, data = verified
+    if data.action == "g" and data.args and is_private(update):
+        await query.answer()
+        await _guide_answered(update, context, data.args[0] == "ok")
+    elif data.action in ("ap", "de", "su"):
+        await _moderate(update, context, data.action, data.args)
+    else:
+        await query.answer(text(update, context, "buttons.expired"))
+
+
+def register(application: App) -> None:
+    application.add_handler(CommandHandler("listen", listen_command, filters=NEW_MESSAGES))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{FEATURE}:"))

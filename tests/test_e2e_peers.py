@@ -1,0 +1,347 @@
+"""Peer check-ins end to end: two members, two listeners, moderators, and the relay
+between them through the real Application and the simulator."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from bot.handlers.peer_chat import peer_tick_now, room_of
+from tests.conftest import Harness
+from tests.peer_helpers import (
+    PEER_SETTINGS,
+    approved_listener,
+    bot_says,
+    check_in,
+    connect,
+    fast_relay,
+    moderators_chat,
+    offer_to,
+    press,
+)
+from tests.test_e2e_foundation import button_labels, say
+
+pytestmark = pytest.mark.parametrize("settings_overrides", [PEER_SETTINGS])
+
+
+def identity_leaks(text: str, *users: object) -> list[str]:
+    """Ids, names and usernames of users that appear in text."""
+    leaks = []
+    for user in users:
+        for value in (
+            str(getattr(user, "id", "")),
+            getattr(user, "first_name", ""),
+            getattr(user, "username", "") or "",
+        ):
+            if value and re.search(rf"\b{re.escape(value)}\b", text):
+                leaks.append(value)
+    return leaks
+
+
+async def test_check_in_match_accept_and_relay_both_ways(harness: Harness) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    moderators = moderators_chat(sim)
+    listener = await approved_listener(harness, "Tamsin", moderators)
+    member = sim.add_user("Quentin", username="quentin_q", started=True)
+    to_member, to_listener = await connect(sim, member, listener, words="it's been a long week")
+    assert "Peer " in to_member.text
+    assert "Having a rough time" in to_listener.text
+    their_words = await bot_says(sim, sim.private_chat(listener), "long week")
+    assert "They wrote this with their check-in" in their_words.text
+    for notice in (to_member, to_listener):
+        assert "/report" in notice.text  # told before the chat starts
+    listener_alias = re.search(r"connected with (Peer \w+)", to_member.text)
+    member_alias = re.search(r"talking with (Peer \w+)", to_listener.text)
+    assert listener_alias
+    assert member_alias
+    sim.send_text(member, "thanks for picking up")
+    relayed = await bot_says(sim, sim.private_chat(listener), "thanks for picking up")
+    assert relayed.text == f"{member_alias.group(1)}: thanks for picking up"
+    assert relayed.protect_content
+    sim.send_text(listener, "I'm here. What happened today?")
+    back = await bot_says(sim, sim.private_chat(member), "What happened today?")
+    assert back.text.startswith(listener_alias.group(1))
+    sim.send_sticker(member)
+    await sim.wait_for(
+        lambda: any("sticker" in m.extra for m in sim.messages(sim.private_chat(listener)))
+    )
+    for message in sim.messages(sim.private_chat(listener)):
+        assert identity_leaks(message.text or "", member) == []
+        assert "forward_origin" not in message.extra
+    for message in sim.messages(sim.private_chat(member)):
+        assert identity_leaks(message.text or "", listener) == []
+    assert not sim.calls_to("forwardMessage")
+
+
+async def test_media_is_refused_and_edits_are_not_relayed(harness: Harness) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    listener = await approved_listener(harness, "Ines", moderators_chat(sim))
+    member = sim.add_user("Piet", started=True)
+    await connect(sim, member, listener)
+    before = len(sim.messages(sim.private_chat(listener)))
+    sim.send_photo(member)
+    refused = await bot_says(sim, sim.private_chat(member), "wasn't passed on")
+    assert "Only text, emoji and stickers" in refused.text
+    sent = sim.send_text(member, "first version")
+    await bot_says(sim, sim.private_chat(listener), "first version")
+    sim.edit_text(member, sent, "second version")
+    await bot_says(sim, sim.private_chat(member), "Edits don't reach your peer")
+    assert len(sim.messages(sim.private_chat(listener))) == before + 1
+
+
+async def test_pass_and_offer_time_out_go_to_the_next_listener(harness: Harness) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    moderators = moderators_chat(sim)
+    first = await approved_listener(harness, "Ada", moderators)
+    second = await approved_listener(harness, "Bram", moderators)
+    member = sim.add_user("Cleo", started=True)
+    await check_in(sim, member)
+    offered = room_of(harness.app).matchmaker.offers
+    await sim.wait_for(lambda: len(offered) == 1)
+    one, other = (
+        (first, second)
+        if any("asking to talk" in (m.text or "") for m in sim.messages(sim.private_chat(first)))
+        else (second, first)
+    )
+    offer = await offer_to(sim, one)
+    press(sim, one, offer, "Pass")
+    await sim.wait_for(lambda: "Passed" in (offer.text or ""))
+    second_offer = await offer_to(sim, other)
+    # The bot learns the offer's message id when Telegram answers; wait for that too.
+    other_pseudonym = harness.services.keyring.pseudonym(other.id)
+    await sim.wait_for(lambda: other_pseudonym in room_of(harness.app).offer_messages)
+    harness.clock.advance(timedelta(minutes=2, seconds=1))
+    await peer_tick_now(harness.app)
+    assert "expired" in (second_offer.text or "")
+    assert second_offer.buttons == []
+    # Both have had their turn for this member: nobody is offered it again.
+    assert room_of(harness.app).matchmaker.offers == {}
+    assert (
+        room_of(harness.app).matchmaker.position(harness.services.keyring.pseudonym(member.id)) == 1
+    )
+
+
+async def test_a_crisis_check_in_jumps_the_line_and_the_listener_is_told(harness: Harness) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    member_a = sim.add_user("Dov", started=True)
+    member_b = sim.add_user("Esme", started=True)
+    waiting = await check_in(sim, member_a)
+    assert "number 1" in waiting.text
+    waiting_b = await check_in(
+        sim, member_b, mood="Really struggling", words="i want to die tonight"
+    )
+    assert "first in line" in waiting_b.text
+    lines = await bot_says(sim, sim.private_chat(member_b), "talk to someone right now")
+    assert lines is not None
+    listener = await approved_listener(harness, "Fenna", moderators_chat(sim))
+    offer = await offer_to(sim, listener)
+    assert "it may be a crisis" in offer.text
+    press(sim, listener, offer, "Take the chat")
+    prompt = await bot_says(sim, sim.private_chat(listener), "This may be a crisis")
+    assert "never promise" in prompt.text
+    await bot_says(sim, sim.private_chat(member_b), "You're connected with")
+
+
+async def test_crisis_language_in_the_relay_on_both_sides(harness: Harness) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    listener = await approved_listener(harness, "Gus", moderators_chat(sim))
+    member = sim.add_user("Hana", started=True)
+    await connect(sim, member, listener)
+    sim.send_text(member, "honestly I want to kill myself")
+    await bot_says(sim, sim.private_chat(member), "talk to someone right now")
+    await bot_says(sim, sim.private_chat(listener), "I want to kill myself")
+    prompt = await bot_says(sim, sim.private_chat(listener), "may be in crisis")
+    assert "encourage them to call" in prompt.text
+    sim.send_text(listener, "some nights I still want to kill myself, if I'm honest")
+    await bot_says(sim, sim.private_chat(member), "some nights")
+    # The listener's own crisis words get the crisis lines too: never suppressed.
+    await bot_says(sim, sim.private_chat(listener), "talk to someone right now")
+
+
+async def test_end_way_back_and_deleting_the_copies(harness: Harness) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    listener = await approved_listener(harness, "Iris", moderators_chat(sim))
+    member = sim.add_user("Jonas", started=True)
+    await connect(sim, member, listener)
+    sim.send_text(listener, "glad you reached out")
+    await bot_says(sim, sim.private_chat(member), "glad you reached out")
+    await say(sim, member, "/end")
+    way_back = await bot_says(sim, sim.private_chat(member), "Thank you for reaching out")
+    assert "/checkin" in way_back.text
+    await bot_says(sim, sim.private_chat(listener), "ended the chat")
+    await bot_says(sim, sim.private_chat(listener), "Thank you for listening")
+    offer = await bot_says(sim, sim.private_chat(member), "delete my copies")
+    copy = await bot_says(sim, sim.private_chat(member), "glad you reached out")
+    press(sim, member, offer, "Delete this chat's messages")
+    done = await bot_says(sim, sim.private_chat(member), "I deleted")
+    assert "deleted 2 of my messages" in done.text, done.text
+    assert copy.deleted
+    sim.send_text(member, "are you still there?")
+    await bot_says(sim, sim.private_chat(member), "I read commands")
+
+
+async def test_idle_chat_warns_then_ends(harness: Harness) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    listener = await approved_listener(harness, "Kai", moderators_chat(sim))
+    member = sim.add_user("Lena", started=True)
+    await connect(sim, member, listener)
+    harness.clock.advance(timedelta(minutes=15))
+    await peer_tick_now(harness.app)
+    await bot_says(sim, sim.private_chat(member), "quiet for 15 minutes")
+    await bot_says(sim, sim.private_chat(listener), "quiet for 15 minutes")
+    harness.clock.advance(timedelta(minutes=5))
+    await peer_tick_now(harness.app)
+    await bot_says(sim, sim.private_chat(member), "closed after 20 quiet minutes")
+    await bot_says(sim, sim.private_chat(listener), "closed after 20 quiet minutes")
+    assert room_of(harness.app).matchmaker.pairs == {}
+
+
+async def test_hand_over_goes_to_the_next_listener_who_sees_nothing(harness: Harness) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    moderators = moderators_chat(sim)
+    first = await approved_listener(harness, "Mila", moderators)
+    member = sim.add_user("Nico", started=True)
+    await connect(sim, member, first)
+    sim.send_text(member, "something private about my brother")
+    await bot_says(sim, sim.private_chat(first), "my brother")
+    second = await approved_listener(harness, "Olga", moderators)
+    await say(sim, first, "/handover")
+    await bot_says(sim, sim.private_chat(member), "needed to step away")
+    offer = await offer_to(sim, second)
+    press(sim, second, offer, "Take the chat")
+    await bot_says(sim, sim.private_chat(second), "You're talking with")
+    assert all("brother" not in (m.text or "") for m in sim.messages(sim.private_chat(second)))
+
+
+async def test_block_means_never_matched_again(harness: Harness) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    listener = await approved_listener(harness, "Pia", moderators_chat(sim))
+    member = sim.add_user("Rafa", started=True)
+    await connect(sim, member, listener)
+    await say(sim, member, "/block")
+    await bot_says(sim, sim.private_chat(member), "never be matched again")
+    floor = sim.private_chat(listener).last_message_id
+    await check_in(sim, member)
+    await peer_tick_now(harness.app)
+    assert room_of(harness.app).matchmaker.offers == {}
+    assert all(
+        "asking to talk" not in (m.text or "")
+        for m in sim.messages(sim.private_chat(listener))
+        if m.message_id > floor
+    )
+
+
+async def test_report_reaches_the_moderators_and_can_suspend(harness: Harness) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    moderators = moderators_chat(sim)
+    mod_chat, moderator = moderators
+    listener = await approved_listener(harness, "Sven", moderators)
+    member = sim.add_user("Tove", username="tove_t", started=True)
+    await connect(sim, member, listener)
+    sim.send_text(listener, "send me your phone number")
+    await bot_says(sim, sim.private_chat(member), "phone number")
+    await say(sim, member, "/report")
+    ask = await bot_says(sim, sim.private_chat(member), "What happened?")
+    await bot_says(sim, sim.private_chat(listener), "ended the chat")
+    press(sim, member, ask, "Harassment")
+    report = await bot_says(sim, mod_chat, "Report: Harassment")
+    assert "send me your phone number" in report.text
+    assert identity_leaks(report.text, member, listener) == []
+    await bot_says(sim, sim.private_chat(member), "Sent to the moderators")
+    tables = await harness.services.store.table_names()  # type: ignore[attr-defined]
+    assert "reports" not in tables
+    press(sim, moderator, report, "Suspend this listener")
+    await bot_says(sim, sim.private_chat(listener), "paused for you")
+    again = await say(sim, listener, "/listen")
+    assert "paused" in again.text
+
+
+async def test_listener_approval_and_decline(harness: Harness) -> None:
+    sim = harness.sim
+    mod_chat, moderator = moderators_chat(sim)
+    hopeful = sim.add_user("Uma", started=True)
+    guide = await say(sim, hopeful, "/listen")
+    press(sim, hopeful, guide, "I'll listen this way")
+    await bot_says(sim, sim.private_chat(hopeful), "asked the moderators")
+    request = await bot_says(sim, mod_chat, "Listener request")
+    assert identity_leaks(request.text, hopeful) == []
+    pending = await say(sim, hopeful, "/listen")
+    assert "with the moderators" in pending.text
+    press(sim, moderator, request, "Decline")
+    await bot_says(sim, sim.private_chat(hopeful), "not approved")
+    again = await say(sim, hopeful, "/listen")
+    assert "not approved" in again.text
+    # A stale approve button, pressed after the decision, changes nothing.
+    press(sim, moderator, request, "Approve") if request.buttons else None
+    assert "not approved" in (await say(sim, hopeful, "/listen")).text
+
+
+async def test_waiting_member_hears_alternatives_and_can_stop(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Vera", started=True)
+    await check_in(sim, member)
+    nobody = await bot_says(sim, sim.private_chat(member), "No listener is on shift")
+    assert "Stop waiting" in button_labels(nobody)
+    harness.clock.advance(timedelta(minutes=5))
+    await peer_tick_now(harness.app)
+    long_wait = await bot_says(sim, sim.private_chat(member), "Nobody has taken your chat yet")
+    press(sim, member, long_wait, "Something to read")
+    await bot_says(sim, sim.private_chat(member), "Here is something to read")
+    press(sim, member, long_wait, "Stop waiting")
+    await bot_says(sim, sim.private_chat(member), "You've left the line")
+    assert room_of(harness.app).matchmaker.requests == []
+
+
+async def test_asking_too_often_is_limited(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Wim", started=True)
+    for _ in range(5):
+        await check_in(sim, member)
+        await say(sim, member, "/cancel")
+    chat = sim.private_chat(member)
+    sent = sim.send_text(member, "/checkin")
+    ask = await bot_says(sim, chat, "How are you", after=sent.message_id)
+    press(sim, member, ask, "Okay")
+    helps = await bot_says(sim, chat, "What would help", after=ask.message_id)
+    press(sim, member, helps, "Talk with a peer now")
+    await bot_says(sim, chat, "several times this hour", after=helps.message_id)
+
+
+async def test_a_restart_mid_chat_tells_both_sides(harness: Harness) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    listener = await approved_listener(harness, "Xan", moderators_chat(sim))
+    member = sim.add_user("Yara", started=True)
+    waiting = sim.add_user("Zeno", started=True)
+    await connect(sim, member, listener)
+    await check_in(sim, waiting)
+    await harness.restart()
+    await bot_says(sim, sim.private_chat(member), "your peer chat ended")
+    await bot_says(sim, sim.private_chat(listener), "your peer chat ended")
+    await bot_says(sim, sim.private_chat(waiting), "lost your place in line")
+    assert await harness.services.store.take_peer_sessions() == []
+
+
+async def test_forget_mid_chat_ends_it_and_erases_the_markers(harness: Harness) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    listener = await approved_listener(harness, "Abe", moderators_chat(sim))
+    member = sim.add_user("Bea", started=True)
+    await connect(sim, member, listener)
+    await say(sim, member, "/forget")
+    await bot_says(sim, sim.private_chat(listener), "ended the chat")
+    assert room_of(harness.app).matchmaker.pairs == {}
+    pseudonym = harness.services.keyring.pseudonym(member.id)
+    assert pseudonym not in room_of(harness.app).chat_ids
