@@ -18,10 +18,12 @@ from bot.discreet import neutral_first_line
 from bot.handlers import (
     checkin,
     daily,
+    etiquette,
     fallback,
     inline,
     library,
     listen,
+    meetings,
     membership,
     operator,
     peer_chat,
@@ -39,6 +41,7 @@ from bot.updates_guard import TolerantUpdatesRequest
 logger = logging.getLogger(__name__)
 
 PURGE_INTERVAL = timedelta(hours=1)
+CONNECTIONS = 8
 # Safety first: its handler runs in an early group, before any feature sees a message.
 HANDLER_MODULES = (
     safety,
@@ -46,6 +49,8 @@ HANDLER_MODULES = (
     peer_chat,
     checkin,
     listen,
+    meetings,
+    etiquette,
     reflections,
     daily,
     library,
@@ -72,6 +77,10 @@ def build_application(
         # PTB would add a default parse_mode to calls that have no such parameter.
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(limiter)
+        # A small pool: httpx scans every pooled connection for each queued request, so
+        # PTB's default of 256 costs more than it gives (bench/bench_relay.py: 8 relays
+        # twice as fast as 256, and halves the delay).
+        .connection_pool_size(CONNECTIONS)
         .get_updates_request(TolerantUpdatesRequest(connection_pool_size=1))
         .build()
     )
@@ -97,6 +106,7 @@ async def on_startup(application: App) -> None:
     await publish_commands(application.bot, svc.catalog)
     peer_chat.room_of(application).discreet |= await svc.store.discreet_chats(svc.clock())
     await peer_chat.tell_restarted(application)
+    await meetings.resume_meetings(application)
 
 
 async def purge_expired(context: Context) -> None:

@@ -24,7 +24,23 @@ PRIVATE_COMMANDS = (
     "forget",
     "help",
 )
-GROUP_COMMANDS = ("today", "daily", "library", "resources", "privacy", "crisisposts", "help")
+GROUP_COMMANDS = (
+    "meeting",
+    "share",
+    "done",
+    "pass",
+    "queue",
+    "next",
+    "today",
+    "daily",
+    "library",
+    "resources",
+    "etiquette",
+    "settings",
+    "privacy",
+    "crisisposts",
+    "help",
+)
 
 
 def command_list(catalog: Catalog, language: str, scope: str) -> list[BotCommand]:

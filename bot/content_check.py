@@ -10,8 +10,9 @@ from pathlib import Path
 
 from bot.catalog import CONTENT_DIR, Catalog, CatalogError
 from bot.library import LIBRARY_DIR, Library, load_library
+from bot.meeting_formats import load_formats
 from bot.problems import ContentError, Problem
-from bot.reflections import load_reflections
+from bot.reflections import load_reflections, missing_days
 from bot.safety import LexiconError, load_lexicon
 
 
@@ -35,7 +36,12 @@ def check_content(folder: Path) -> CheckResult:
     except ContentError as error:
         problems += error.problems
     try:
-        load_reflections(overlay=overlay)
+        reflections = load_reflections(overlay=overlay)
+        problems += missing_days(reflections)
+    except ContentError as error:
+        problems += error.problems
+    try:
+        load_formats(overlay=overlay)
     except ContentError as error:
         problems += error.problems
     for path in sorted((folder / "safety").glob("*.toml")):

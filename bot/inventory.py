@@ -118,6 +118,42 @@ TABLES: tuple[StoredTable, ...] = (
         sealed_column="sealed_chat",
     ),
     StoredTable(
+        name="meetings",
+        columns={
+            "pseudonym": "a keyed pseudonym (HMAC) of the group's chat id",
+            "thread_id": "the forum topic the meeting runs in (0 for none)",
+            "sealed_chat": "the group's chat id, encrypted, to post in it after a restart",
+            "format_id": "the meeting's format, such as open-discussion",
+            "chair": "a keyed pseudonym (HMAC) of who started the meeting",
+            "timer_minutes": "the share timer",
+            "started_at": "when the meeting started",
+            "expires_at": "when the row is deleted: at /meeting end, or 12 hours at most",
+        },
+        pseudonym_column="pseudonym",
+        sealed_column="sealed_chat",
+    ),
+    StoredTable(
+        name="meeting_chairs",
+        columns={
+            "pseudonym": "a keyed pseudonym (HMAC) of the group's chat id",
+            "member": "a keyed pseudonym (HMAC) of a member the admins allowed to chair",
+            "expires_at": "when the row is deleted: a year after it was given",
+        },
+        pseudonym_column="pseudonym",
+    ),
+    StoredTable(
+        name="etiquette_settings",
+        columns={
+            "pseudonym": "a keyed pseudonym (HMAC) of the group's chat id",
+            "thread_id": "the forum topic the settings are for (0 for the whole group)",
+            "action": "what the bot does about crosstalk: off, remind or delete",
+            "strictness": "gentle, standard or strict",
+            "scope": "during meetings only, or always",
+            "expires_at": "when the row is deleted: a year after the last change",
+        },
+        pseudonym_column="pseudonym",
+    ),
+    StoredTable(
         name="discreet_chats",
         columns={
             "pseudonym": "a keyed pseudonym (HMAC) of a chat that asked for discreet mode",

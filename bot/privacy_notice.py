@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot import inventory
 from bot.catalog import DEFAULT_LANGUAGE, Catalog, Html
 
+# Under Telegram's 4,096 characters, with room for a discreet-mode first line.
+MESSAGE_LIMIT = 4000
+
 
 def _entries(catalog: Catalog, language: str) -> list[tuple[str, str, str]]:
     keys = [f"privacy.tables.{table.name}" for table in inventory.TABLES]
@@ -19,19 +22,25 @@ def _entries(catalog: Catalog, language: str) -> list[tuple[str, str, str]]:
     ]
 
 
-def render_privacy(catalog: Catalog, language: str) -> str:
-    items = "\n\n".join(
+def render_privacy(catalog: Catalog, language: str) -> list[str]:
+    """The /privacy answer, as few messages as fit Telegram's limit, split between items."""
+    items = [
         catalog.text("privacy.item", language, what=Html(what), why=Html(why), how_long=Html(how))
         for what, why, how in _entries(catalog, language)
-    )
-    return "\n\n".join(
-        (
-            catalog.text("privacy.intro", language),
-            catalog.text("privacy.items_header", language),
-            items,
-            catalog.text("privacy.outro", language),
-        )
-    )
+    ]
+    parts = [
+        catalog.text("privacy.intro", language),
+        catalog.text("privacy.items_header", language),
+        *items,
+        catalog.text("privacy.outro", language),
+    ]
+    messages = [parts[0]]
+    for part in parts[1:]:
+        if len(messages[-1]) + 2 + len(part) < MESSAGE_LIMIT:
+            messages[-1] += "\n\n" + part
+        else:
+            messages.append(part)
+    return messages
 
 
 def markdown_table(catalog: Catalog) -> str:

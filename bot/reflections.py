@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from bot.catalog import Catalog, Html
@@ -68,6 +69,21 @@ def parse_reflection(path: Path) -> tuple[Reflection | None, list[Problem]]:
         tuple(topics),
         found.body,
     ), []
+
+
+def missing_days(reflections: dict[str, Reflection]) -> list[Problem]:
+    """Every day of the year, 29 February included, must have its reflection."""
+    missing = [key for key in all_day_keys() if key not in reflections]
+    if not missing:
+        return []
+    shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+    return [Problem(REFLECTIONS_DIR, None, f"{len(missing)} day(s) have no reflection: {shown}")]
+
+
+def all_day_keys() -> list[str]:
+    leap_year = 2024
+    first = date(leap_year, 1, 1)
+    return [(first + timedelta(days=n)).strftime("%m-%d") for n in range(366)]
 
 
 def load_reflections(

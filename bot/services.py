@@ -10,6 +10,7 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
 from bot.library import Library
+from bot.meeting_formats import MeetingFormat
 from bot.privacy import Keyring
 from bot.reflections import Reflection
 from bot.search import LibrarySearch
@@ -29,6 +30,7 @@ class Services:
     library: Library
     reflections: dict[str, Reflection]
     search: LibrarySearch
+    meeting_formats: dict[str, MeetingFormat]
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:

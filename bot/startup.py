@@ -12,9 +12,10 @@ from bot.clock import Clock, system_clock
 from bot.config import ConfigError, Settings
 from bot.datalock import DataFolderBusy, DataFolderLock
 from bot.library import load_library
+from bot.meeting_formats import load_formats
 from bot.privacy import SECRET_FILE_NAME, Keyring, SecretFileError, load_or_create_secret
 from bot.problems import ContentError
-from bot.reflections import load_reflections
+from bot.reflections import load_reflections, missing_days
 from bot.search import LibrarySearch
 from bot.services import Services
 from bot.store import DATABASE_FILE_NAME, SqliteStore, StoreError
@@ -87,6 +88,9 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
         catalog = Catalog.load(overlay=settings.content_dir)
         library = load_library(overlay=settings.content_dir)
         reflections = load_reflections(overlay=settings.content_dir)
+        meeting_formats = load_formats(overlay=settings.content_dir)
+        if missing := missing_days(reflections):
+            raise ContentError(missing)
     except ContentError as error:
         raise StartupError(
             f"the content is not valid ({len(error.problems)} problem(s), first: "
@@ -106,6 +110,7 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
         library=library,
         reflections=reflections,
         search=LibrarySearch(library),
+        meeting_formats=meeting_formats,
     )
     return Prepared(services, lock)
 

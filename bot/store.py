@@ -32,6 +32,8 @@ BLOCK_LIFETIME = timedelta(days=30)
 # No peer chat or shift outlives twelve hours; an hour more covers a restart.
 PEER_SESSION_LIFETIME = timedelta(hours=13)
 DISCREET_LIFETIME = timedelta(days=180)
+# A meeting's record outlives any real meeting; one never ended is wiped with it.
+MEETING_LIFETIME = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,37 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX discreet_chats_expiry ON discreet_chats (expires_at);
     """,
+    """
+    CREATE TABLE meetings (
+        pseudonym TEXT NOT NULL,
+        thread_id INTEGER NOT NULL,
+        sealed_chat TEXT NOT NULL,
+        format_id TEXT NOT NULL,
+        chair TEXT NOT NULL,
+        timer_minutes INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (pseudonym, thread_id)
+    );
+    CREATE INDEX meetings_expiry ON meetings (expires_at);
+    CREATE TABLE meeting_chairs (
+        pseudonym TEXT NOT NULL,
+        member TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (pseudonym, member)
+    );
+    CREATE INDEX meeting_chairs_expiry ON meeting_chairs (expires_at);
+    CREATE TABLE etiquette_settings (
+        pseudonym TEXT NOT NULL,
+        thread_id INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        strictness TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (pseudonym, thread_id)
+    );
+    CREATE INDEX etiquette_settings_expiry ON etiquette_settings (expires_at);
+    """,
 )
 
 
@@ -139,6 +172,27 @@ class PeerSession:
 
 
 LISTENER_STATUSES = ("pending", "approved", "declined", "suspended")
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    """What a restart needs of a running meeting: never its queue, shares or who came."""
+
+    group: Pseudonym
+    thread_id: int | None
+    sealed_chat: SealedId
+    format_id: str
+    chair: Pseudonym | None  # who started it (admins can always run it too)
+    timer_minutes: int
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class EtiquetteSettings:
+    action: str = "remind"  # off, remind or delete
+    strictness: str = "standard"  # gentle, standard or strict
+    scope: str = "meetings"  # meetings, or always
+
 
 # thread_id 0 stands for "no topic" (SQLite treats NULLs in a primary key as distinct).
 NO_THREAD = 0
@@ -180,6 +234,17 @@ class Store(Protocol):
     async def take_peer_sessions(self) -> list[PeerSession]: ...
     async def set_discreet(self, chat: Pseudonym, on: bool, now: datetime) -> None: ...
     async def discreet_chats(self, now: datetime) -> set[Pseudonym]: ...
+    async def save_meeting(self, meeting: MeetingRecord, now: datetime) -> None: ...
+    async def end_meeting(self, group: Pseudonym, thread_id: int | None) -> int: ...
+    async def meetings(self, now: datetime) -> list[MeetingRecord]: ...
+    async def allow_chair(
+        self, group: Pseudonym, member: Pseudonym, allowed: bool, now: datetime
+    ) -> None: ...
+    async def may_chair(self, group: Pseudonym, member: Pseudonym, now: datetime) -> bool: ...
+    async def etiquette(self, group: Pseudonym, thread_id: int | None) -> EtiquetteSettings: ...
+    async def set_etiquette(
+        self, group: Pseudonym, thread_id: int | None, settings: EtiquetteSettings, now: datetime
+    ) -> None: ...
     async def forget(self, member: Pseudonym) -> int: ...
     async def move_chat(self, old: Pseudonym, new: Pseudonym, sealed: SealedId) -> int: ...
     async def purge_expired(self, now: datetime) -> int: ...
@@ -541,6 +606,111 @@ class SqliteStore:
             "SELECT pseudonym FROM discreet_chats WHERE expires_at > ?", (_epoch(now),)
         ) as cursor:
             return {Pseudonym(row[0]) async for row in cursor}
+
+    async def save_meeting(self, meeting: MeetingRecord, now: datetime) -> None:
+        m = meeting
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO meetings (pseudonym, thread_id, sealed_chat, format_id, chair, "
+                "timer_minutes, started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (pseudonym, thread_id) DO UPDATE SET "
+                "sealed_chat = excluded.sealed_chat, format_id = excluded.format_id, "
+                "chair = excluded.chair, timer_minutes = excluded.timer_minutes",
+                (
+                    m.group,
+                    m.thread_id or NO_THREAD,
+                    m.sealed_chat,
+                    m.format_id,
+                    m.chair or "",
+                    m.timer_minutes,
+                    _epoch(m.started_at),
+                    _epoch(now + MEETING_LIFETIME),
+                ),
+            )
+
+    async def end_meeting(self, group: Pseudonym, thread_id: int | None) -> int:
+        async with self._transaction():
+            cursor = await self._db.execute(
+                "DELETE FROM meetings WHERE pseudonym = ? AND thread_id = ?",
+                (group, thread_id or NO_THREAD),
+            )
+            removed = cursor.rowcount
+        await self._checkpoint()
+        return removed
+
+    async def meetings(self, now: datetime) -> list[MeetingRecord]:
+        async with self._db.execute(
+            "SELECT pseudonym, thread_id, sealed_chat, format_id, chair, timer_minutes, "
+            "started_at FROM meetings WHERE expires_at > ?",
+            (_epoch(now),),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            MeetingRecord(
+                group=Pseudonym(row[0]),
+                thread_id=int(row[1]) or None,
+                sealed_chat=SealedId(row[2]),
+                format_id=str(row[3]),
+                chair=Pseudonym(row[4]) if row[4] else None,
+                timer_minutes=int(row[5]),
+                started_at=datetime.fromtimestamp(int(row[6]), UTC),
+            )
+            for row in rows
+        ]
+
+    async def allow_chair(
+        self, group: Pseudonym, member: Pseudonym, allowed: bool, now: datetime
+    ) -> None:
+        async with self._transaction():
+            if allowed:
+                await self._db.execute(
+                    "INSERT INTO meeting_chairs (pseudonym, member, expires_at) "
+                    "VALUES (?, ?, ?) ON CONFLICT (pseudonym, member) "
+                    "DO UPDATE SET expires_at = excluded.expires_at",
+                    (group, member, _epoch(now + GROUP_SETTINGS_LIFETIME)),
+                )
+            else:
+                await self._db.execute(
+                    "DELETE FROM meeting_chairs WHERE pseudonym = ? AND member = ?",
+                    (group, member),
+                )
+
+    async def may_chair(self, group: Pseudonym, member: Pseudonym, now: datetime) -> bool:
+        async with self._db.execute(
+            "SELECT 1 FROM meeting_chairs WHERE pseudonym = ? AND member = ? AND expires_at > ?",
+            (group, member, _epoch(now)),
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def etiquette(self, group: Pseudonym, thread_id: int | None) -> EtiquetteSettings:
+        async with self._db.execute(
+            "SELECT action, strictness, scope FROM etiquette_settings "
+            "WHERE pseudonym = ? AND thread_id = ?",
+            (group, thread_id or NO_THREAD),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return EtiquetteSettings()
+        return EtiquetteSettings(str(row[0]), str(row[1]), str(row[2]))
+
+    async def set_etiquette(
+        self, group: Pseudonym, thread_id: int | None, settings: EtiquetteSettings, now: datetime
+    ) -> None:
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO etiquette_settings (pseudonym, thread_id, action, strictness, scope, "
+                "expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pseudonym, thread_id) "
+                "DO UPDATE SET action = excluded.action, strictness = excluded.strictness, "
+                "scope = excluded.scope, expires_at = excluded.expires_at",
+                (
+                    group,
+                    thread_id or NO_THREAD,
+                    settings.action,
+                    settings.strictness,
+                    settings.scope,
+                    _epoch(now + GROUP_SETTINGS_LIFETIME),
+                ),
+            )
 
     async def forget(self, member: Pseudonym) -> int:
         """Erase every row keyed by this pseudonym, in every table the inventory lists,

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot import inventory
 from bot.sim import BotApiSimulator
 from tests.conftest import Harness
 
@@ -40,13 +41,16 @@ async def test_help_lists_what_the_bot_can_do(harness: Harness) -> None:
 
 
 async def test_privacy_is_read_from_the_inventory(harness: Harness) -> None:
-    member = harness.sim.add_user("Lee", started=True)
-    reply = await say(harness.sim, member, "/privacy")
+    sim = harness.sim
+    member = sim.add_user("Lee", started=True)
+    first = await say(sim, member, "/privacy")
+    chat = sim.private_chat(member)
+    await sim.wait_for(lambda: "cannot erase them from Telegram" in sim.messages(chat)[-1].text)
+    answer = "\n".join(m.text or "" for m in sim.messages(chat) if m.message_id >= first.message_id)
     catalog = harness.services.catalog
-    assert catalog.text("privacy.tables.group_settings.what", "en") in reply.text
-    assert catalog.text("privacy.tables.daily_counts.what", "en") in reply.text
-    assert "Telegram cloud chats" in reply.text
-    assert "cannot erase them from Telegram" in reply.text
+    for table in inventory.TABLES:
+        assert catalog.text(f"privacy.tables.{table.name}.what", "en") in answer
+    assert "Telegram cloud chats" in answer
 
 
 async def test_commands_are_registered_for_private_chats_and_groups(harness: Harness) -> None:

@@ -31,10 +31,12 @@ async def test_browse_topics_pages_and_a_reading(harness: Harness) -> None:
     assert "Surprise me" in button_labels(menu)
     page = await open_topic(sim, member)
     readings = LIBRARY.in_topic(BIG_TOPIC.id)
-    assert "(page 1 of 2)" in page.text
+    pages = -(-len(readings) // 4)
+    assert pages >= 2
+    assert f"(page 1 of {pages})" in page.text
     assert [r.title for r in readings[:4]] == button_labels(page)[:4]
     press(sim, member, page, "Next ›")
-    await sim.wait_for(lambda: "(page 2 of 2)" in page.text)
+    await sim.wait_for(lambda: f"(page 2 of {pages})" in page.text)
     assert readings[4].title in button_labels(page)
     press(sim, member, page, readings[4].title)
     await sim.wait_for(lambda: "Take" in button_labels(page))

@@ -15,8 +15,9 @@ import pytest
 from bot.catalog import Catalog
 from bot.library import MAX_WORDS, MIN_WORDS, load_library, parse_reading
 from bot.library_view import render_copy, render_reading
+from bot.meeting_formats import load_formats
 from bot.problems import ContentError
-from bot.reflections import load_reflections, render_reflection
+from bot.reflections import load_reflections, missing_days, render_reflection
 from bot.search import LibrarySearch, stem
 from bot.sim.limits import parse_html, utf16_len
 
@@ -38,12 +39,12 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 
 
-def test_at_least_thirty_readings_and_two_in_every_topic() -> None:
-    assert len(LIBRARY.readings) >= 30
+def test_at_least_ninety_readings_and_five_in_every_topic() -> None:
+    assert len(LIBRARY.readings) >= 90
     assert len(LIBRARY.topics) >= 15
     per_topic = Counter(t for r in LIBRARY.readings.values() for t in r.topics)
     for topic in LIBRARY.topics:
-        assert per_topic[topic.id] >= 2, topic.id
+        assert per_topic[topic.id] >= 5, topic.id
     kinds = Counter(r.kind for r in LIBRARY.readings.values())
     assert set(kinds) == {"essay", "tool", "meeting"}
 
@@ -223,6 +224,21 @@ def test_content_check_reports_file_line_and_exit_1(tmp_path: Path) -> None:
     assert any(line.startswith(f"{tmp_path}/library/readings/x-sample.md:9: ") for line in lines)
     assert any(f"{tmp_path}/texts/es.toml:2: start.private must use" in line for line in lines)
     assert lines[-1] == "2 problem(s) found"
+
+
+def test_every_day_of_the_year_has_a_reflection() -> None:
+    assert missing_days(REFLECTIONS) == []
+    assert len(REFLECTIONS) == 366
+    assert "02-29" in REFLECTIONS
+
+
+def test_every_meeting_format_renders_within_telegram_s_limits() -> None:
+    formats = load_formats()
+    assert {"open-discussion", "speaker", "step-study", "reading", "beginners"} <= set(formats)
+    for meeting_format in formats.values():
+        for words in (meeting_format.opening, meeting_format.closing):
+            assert 1 <= utf16_len(words) <= TELEGRAM_TEXT_LIMIT - 200
+        assert "stays here" in meeting_format.opening
 
 
 def test_titles_are_unique_across_readings_and_reflections() -> None:

@@ -53,6 +53,8 @@ async def run_scenario(sim: BotApiSimulator) -> SimChat:
         for text in ("/start", "/privacy", *member.words, "/nonsense"):
             sent = sim.send_text(user, text)
             await sim.next_bot_message(chat, after=sent.message_id)
+            if text == "/privacy":  # an answer in more than one message: wait for its end
+                await sim.wait_for(lambda c=chat: "cannot erase" in sim.messages(c)[-1].text)
         sent = sim.send_text(user, "/resources")
         reply = await sim.next_bot_message(chat, after=sent.message_id)
         sim.press_button(user, reply, index=labels(reply).index("Another region"))

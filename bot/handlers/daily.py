@@ -32,7 +32,7 @@ from bot.handlers.common import (
     thread_of,
     verified_callback,
 )
-from bot.handlers.reflections import chat_zone, day_key, fallback_reading_text
+from bot.handlers.reflections import chat_zone, day_key
 from bot.priority import BROADCAST
 from bot.reflections import render_reflection
 from bot.schedule import clock_text, local_day, next_due, parse_clock
@@ -198,14 +198,10 @@ async def stop_command(update: Update, context: Context) -> None:
 
 
 def delivery_text(svc: Services, subscription: Subscription) -> str:
-    """What a subscription receives today: the reflection, or while it is not written yet,
-    a library reading chosen by date."""
+    """What a subscription receives: the reflection for its local day."""
     day = local_day(subscription.next_due_at, zone_info(subscription.zone))
-    reflection = svc.reflections.get(day_key(day.month, day.day))
+    reflection = svc.reflections[day_key(day.month, day.day)]
     lang = "en"
-    if reflection is None:
-        note = svc.catalog.text("daily.fallback", lang)
-        return f"{note}\n\n{fallback_reading_text(svc, lang, day)}"
     months = svc.catalog.text("reflections.months", lang).split()
     return render_reflection(svc.catalog, lang, reflection, f"{day.day} {months[day.month - 1]}")
 

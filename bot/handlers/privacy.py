@@ -25,9 +25,8 @@ logger = logging.getLogger(__name__)
 
 
 async def show_privacy(update: Update, context: Context) -> None:
-    await reply(
-        update, context, render_privacy(services(context).catalog, language(update, context))
-    )
+    for part in render_privacy(services(context).catalog, language(update, context)):
+        await reply(update, context, part)
 
 
 async def forget(update: Update, context: Context) -> None:

@@ -25,7 +25,6 @@ from bot.handlers.common import (
     text,
     verified_callback,
 )
-from bot.library_view import render_copy
 from bot.reflections import Reflection, render_reflection
 from bot.services import Services
 from bot.zones import PICKER, all_zones, find_zone, suggest_zone, zone_info
@@ -59,13 +58,6 @@ async def chat_zone(update: Update, context: Context) -> str | None:
     return zone
 
 
-def fallback_reading_text(svc: Services, lang: str, day: date) -> str:
-    """A day whose reflection is not written yet gets a library reading, chosen by date."""
-    readings = sorted(svc.library.readings.values(), key=lambda r: r.id)
-    reading = readings[day.timetuple().tm_yday % len(readings)]
-    return render_copy(svc.catalog, lang, reading)
-
-
 def reflection_markup(
     update: Update, context: Context, month: int, day: int
 ) -> InlineKeyboardMarkup:
@@ -96,23 +88,11 @@ async def show_day(
     day: int,
     *,
     edit: bool = False,
-    today: date | None = None,
 ) -> None:
-    """The reflection for a day; if it is not written yet, say so and show the chat's today
-    (pass `today` when the caller has already read the chat's zone)."""
+    """The reflection for a day (every day of the year has one; startup checks)."""
     svc = services(context)
     lang = language(update, context)
-    reflection = svc.reflections.get(day_key(month, day))
-    if reflection is None:
-        await reply(
-            update,
-            context,
-            text(update, context, "reflections.not_written", date=date_text(svc, lang, month, day)),
-        )
-        if today is None:
-            today = local_today(await chat_zone(update, context), svc.clock())
-        await show_today(update, context, today)
-        return
+    reflection = svc.reflections[day_key(month, day)]
     body, markup = _render(svc, lang, reflection), reflection_markup(update, context, month, day)
     query = update.callback_query
     if edit and query is not None:
@@ -125,13 +105,7 @@ async def show_day(
 
 
 async def show_today(update: Update, context: Context, today: date) -> None:
-    svc = services(context)
-    lang = language(update, context)
-    if svc.reflections.get(day_key(today.month, today.day)) is None:
-        note = text(update, context, "reflections.today_not_written")
-        await reply(update, context, f"{note}\n\n{fallback_reading_text(svc, lang, today)}")
-    else:
-        await show_day(update, context, today.month, today.day)
+    await show_day(update, context, today.month, today.day)
 
 
 async def today_command(update: Update, context: Context) -> None:
@@ -156,7 +130,7 @@ async def reflection_command(update: Update, context: Context) -> None:
     if wanted is None:
         await reply(update, context, text(update, context, "reflections.bad_date"))
         return
-    await show_day(update, context, *wanted, today=today)
+    await show_day(update, context, *wanted)
 
 
 async def on_reflection_button(update: Update, context: Context) -> None:

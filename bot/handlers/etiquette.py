@@ -1,0 +1,341 @@
+"""Keeping the no-crosstalk etiquette for a group, and its /etiquette and /settings.
+
+Thin over two pure assessors: bot.etiquette (is this crosstalk?) and bot.contacts (does
+it carry contact details?). A message the crisis assessor found to be a crisis is never
+touched. remind mode answers once per member per meeting with a warm line that deletes
+itself after a minute; delete mode removes the message and says why, once per member.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import ChatMember, Message, MessageEntity, ReplyParameters, Update
+from telegram.error import TelegramError
+from telegram.ext import CommandHandler, MessageHandler, filters
+
+from bot.catalog import Html
+from bot.contacts import find_contact
+from bot.etiquette import MeetingMessage, Strictness, assess
+from bot.handlers.common import (
+    HTML,
+    NEW_MESSAGES,
+    App,
+    Context,
+    chat_pseudonym,
+    is_group_admin,
+    is_private,
+    reply,
+    services,
+    text,
+    thread_of,
+)
+from bot.handlers.meetings import (
+    finish_share,
+    key_of,
+    meeting_here,
+    raise_hand,
+    schedule_deletion,
+)
+from bot.handlers.safety import verdict_of
+from bot.meetings import Meeting
+from bot.safety import Level
+from bot.store import EtiquetteSettings
+
+logger = logging.getLogger(__name__)
+
+ACTIONS = ("off", "remind", "delete")
+STRICTNESS = ("gentle", "standard", "strict")
+SCOPES = ("always", "meetings")
+REMINDER_LIFETIME = timedelta(minutes=1)
+# Admin lists are fetched from Telegram at most this often per chat, to tell the people
+# running a meeting from the members in it without a call for every message.
+ADMINS_FRESH_FOR = timedelta(minutes=5)
+_SETTINGS = "porchlight.etiquette_settings"
+_ADMINS = "porchlight.admin_ids"
+_OUTSIDE = "porchlight.reminded_outside_meetings"
+DONE_MARK = "[done]"
+
+
+async def settings_here(update: Update, context: Context) -> EtiquetteSettings:
+    """This chat's (and topic's) settings, cached in memory until an admin changes them."""
+    key = key_of(update)
+    cache = context.application.bot_data.setdefault(_SETTINGS, {})
+    if key in cache:
+        found: EtiquetteSettings = cache[key]
+        return found
+    group = chat_pseudonym(update, context)
+    assert group is not None
+    assert key is not None
+    cache[key] = await services(context).store.etiquette(group, key[1])
+    return cache[key]  # type: ignore[no-any-return]
+
+
+async def _running_meeting(update: Update, context: Context, meeting: Meeting | None) -> bool:
+    """Admins, anonymous admins and the chair run the meeting: the etiquette is theirs."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None:
+        return False
+    if message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True
+    if user is None:
+        return False
+    svc = services(context)
+    cache = context.application.bot_data.setdefault(_ADMINS, {})
+    fetched = cache.get(chat.id)
+    now = svc.clock()
+    if fetched is None or now - fetched[0] > ADMINS_FRESH_FOR:
+        try:
+            admins = await context.bot.get_chat_administrators(chat.id)
+            fetched = cache[chat.id] = (now, {a.user.id for a in admins})
+        except TelegramError as error:
+            logger.info("could not list a group's admins: %s", type(error).__name__)
+            fetched = (now, set())
+    if user.id in fetched[1]:
+        return True
+    group = chat_pseudonym(update, context)
+    member = svc.keyring.pseudonym(user.id)
+    return group is not None and await svc.store.may_chair(group, member, now)
+
+
+def describe(message: Message, meeting: Meeting | None, user_id: int) -> MeetingMessage:
+    """The plain description bot.etiquette judges: text, reply, mentions, who shares."""
+    words = message.text or message.caption or ""
+    replied = message.reply_to_message
+    replies_to_member = (
+        replied is not None
+        and replied.from_user is not None
+        and not replied.from_user.is_bot
+        and replied.from_user.id != user_id
+        and replied.forum_topic_created is None
+    )
+    mentions = tuple(
+        words_of_entity
+        for entity, words_of_entity in message.parse_entities(
+            [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+        ).items()
+        if entity.user is None or entity.user.id != user_id
+    )
+    sharing_now = meeting is not None and meeting.speaker is not None
+    return MeetingMessage(
+        text=words,
+        replies_to_member=replies_to_member,
+        mentions=mentions,
+        someone_else_sharing=sharing_now and not meeting.is_sharing(user_id),  # type: ignore[union-attr]
+        author_sharing=meeting is not None and meeting.is_sharing(user_id),
+    )
+
+
+async def keep_etiquette(update: Update, context: Context) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.from_user is None:
+        return
+    if message.from_user.is_bot:
+        return
+    meeting = meeting_here(update, context)
+    words = (message.text or "").strip()
+    if meeting is not None and words == "!":
+        await raise_hand(update, context)
+        return
+    if meeting is not None and words.lower().endswith(DONE_MARK):
+        await finish_share(update, context)
+    settings = await settings_here(update, context)
+    if settings.action == "off" or (meeting is None and settings.scope != "always"):
+        return
+    verdict = verdict_of(context, update)
+    if verdict is not None and verdict.level is Level.CRISIS:
+        return  # a crisis is never crosstalk; the crisis-safety answer applies
+    if await _running_meeting(update, context, meeting):
+        return
+    if meeting is not None and find_contact(words or message.caption or ""):
+        await _contact_details(update, context, meeting, settings)
+        return
+    svc = services(context)
+    chosen = svc.meeting_formats.get(meeting.format_id) if meeting else None
+    if chosen is not None and chosen.crosstalk:
+        return
+    judged = assess(describe(message, meeting, user.id), Strictness[settings.strictness.upper()])
+    if judged.crosstalk:
+        logger.info("crosstalk noticed (%s)", judged.reason)
+        await _crosstalk(update, context, meeting, settings)
+
+
+def _first_time(update: Update, context: Context, meeting: Meeting | None, seen: str) -> bool:
+    """Once per member per meeting (outside meetings: once per member until a restart)."""
+    user = update.effective_user
+    key = key_of(update)
+    assert user is not None
+    assert key is not None
+    if meeting is not None:
+        already: set[int] = getattr(meeting, seen)
+    else:
+        outside = context.application.bot_data.setdefault(_OUTSIDE, {})
+        already = outside.setdefault((key, seen), set())
+    if user.id in already:
+        return False
+    already.add(user.id)
+    return True
+
+
+async def _crosstalk(
+    update: Update, context: Context, meeting: Meeting | None, settings: EtiquetteSettings
+) -> None:
+    message = update.effective_message
+    assert message is not None
+    if settings.action == "delete" and await _delete(message):
+        if _first_time(update, context, meeting, "reminded"):
+            await _say_briefly(update, context, text(update, context, "etiquette.removed"), None)
+        return
+    if _first_time(update, context, meeting, "reminded"):
+        body = text(update, context, "etiquette.reminder")
+        await _say_briefly(update, context, body, message)
+
+
+async def _contact_details(
+    update: Update, context: Context, meeting: Meeting, settings: EtiquetteSettings
+) -> None:
+    message = update.effective_message
+    assert message is not None
+    if settings.action == "delete" and await _delete(message):
+        if _first_time(update, context, meeting, "contact_reminded"):
+            body = text(update, context, "etiquette.contact_removed")
+            await _say_briefly(update, context, body, None)
+        return
+    if _first_time(update, context, meeting, "contact_reminded"):
+        body = text(update, context, "etiquette.contact_reminder")
+        await _say_briefly(update, context, body, message)
+
+
+async def _delete(message: Message) -> bool:
+    try:
+        await message.delete()
+    except TelegramError as error:  # no right to delete: fall back to a reminder
+        logger.info("could not delete a message: %s", type(error).__name__)
+        return False
+    return True
+
+
+async def _say_briefly(
+    update: Update, context: Context, body: str, answering: Message | None
+) -> None:
+    """A one-line reminder that deletes itself after a minute; as a reply when the
+    message is still there, so it reaches its author and nobody else is pointed at."""
+    chat = update.effective_chat
+    assert chat is not None
+    try:
+        sent = await context.bot.send_message(
+            chat.id,
+            body,
+            parse_mode=HTML,
+            message_thread_id=thread_of(update.effective_message),
+            reply_parameters=(
+                ReplyParameters(answering.message_id, allow_sending_without_reply=True)
+                if answering
+                else None
+            ),
+        )
+    except TelegramError as error:
+        logger.info("could not post an etiquette reminder: %s", type(error).__name__)
+        return
+    schedule_deletion(context.application, sent, REMINDER_LIFETIME)
+
+
+# --- /etiquette and /settings --------------------------------------------------------------
+
+
+async def etiquette_command(update: Update, context: Context) -> None:
+    if is_private(update):
+        await reply(update, context, text(update, context, "etiquette.groups_only"))
+        return
+    choice = (context.args or [""])[0].lower()
+    if choice not in (*ACTIONS, *STRICTNESS, *SCOPES):
+        await reply(update, context, text(update, context, "etiquette.usage"))
+        return
+    if not await is_group_admin(update, context):
+        await reply(update, context, text(update, context, "etiquette.admins_only"))
+        return
+    if choice == "delete" and not await _bot_can_delete(update, context):
+        await reply(update, context, text(update, context, "etiquette.no_rights"))
+        return
+    current = await settings_here(update, context)
+    if choice in ACTIONS:
+        changed = EtiquetteSettings(choice, current.strictness, current.scope)
+    elif choice in STRICTNESS:
+        changed = EtiquetteSettings(current.action, choice, current.scope)
+    else:
+        changed = EtiquetteSettings(current.action, current.strictness, choice)
+    svc = services(context)
+    group, key = chat_pseudonym(update, context), key_of(update)
+    assert group is not None
+    assert key is not None
+    await svc.store.set_etiquette(group, key[1], changed, svc.clock())
+    context.application.bot_data.setdefault(_SETTINGS, {})[key] = changed
+    await reply(
+        update,
+        context,
+        text(update, context, "etiquette.changed", **_words(update, context, changed)),
+    )
+
+
+def _words(update: Update, context: Context, settings: EtiquetteSettings) -> dict[str, str]:
+    return {
+        name: text(update, context, f"etiquette.value.{value}")
+        for name, value in (
+            ("action", settings.action),
+            ("strictness", settings.strictness),
+            ("scope", settings.scope),
+        )
+    }
+
+
+async def _bot_can_delete(update: Update, context: Context) -> bool:
+    chat = update.effective_chat
+    assert chat is not None
+    member = await context.bot.get_chat_member(chat.id, context.bot.id)
+    return member.status == ChatMember.OWNER or bool(getattr(member, "can_delete_messages", False))
+
+
+async def settings_command(update: Update, context: Context) -> None:
+    """Everything a group has chosen, in one message, for anyone to see."""
+    if is_private(update):
+        await reply(update, context, text(update, context, "etiquette.groups_only"))
+        return
+    svc = services(context)
+    settings = await settings_here(update, context)
+    group = chat_pseudonym(update, context)
+    assert group is not None
+    crisis = await svc.store.crisis_posts_enabled(group, svc.clock())
+    meeting = meeting_here(update, context)
+    if meeting is None:
+        running = text(update, context, "etiquette.settings_no_meeting")
+    else:
+        chosen = svc.meeting_formats.get(meeting.format_id)
+        running = text(
+            update,
+            context,
+            "etiquette.settings_meeting",
+            name=chosen.name if chosen else meeting.format_id,
+            minutes=int(meeting.timer.total_seconds() // 60),
+        )
+    body = text(
+        update,
+        context,
+        "etiquette.settings",
+        crisis=text(update, context, "crisis.state_on" if crisis else "crisis.state_off"),
+        meeting=Html(running),
+        **_words(update, context, settings),
+    )
+    await reply(update, context, body)
+
+
+def register(application: App) -> None:
+    application.add_handler(CommandHandler("etiquette", etiquette_command, filters=NEW_MESSAGES))
+    application.add_handler(CommandHandler("settings", settings_command, filters=NEW_MESSAGES))
+    group_words = (
+        NEW_MESSAGES
+        & (filters.ChatType.GROUPS)
+        & (filters.TEXT | filters.CAPTION)
+        & ~filters.COMMAND
+    )
+    application.add_handler(MessageHandler(group_words, keep_etiquette))

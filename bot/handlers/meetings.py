@@ -1,0 +1,425 @@
+"""/meeting and the share queue: online meetings in groups and forum topics.
+
+A meeting belongs to one chat and, in a forum, one topic. Admins (anonymous admins too)
+and members they allowed to chair run it; anyone raises a hand. The queue and who shared
+live in memory (bot.meetings) and vanish at /meeting end; the store keeps only what a
+restart needs (format, chair, timer). Small notices delete themselves after a while.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import random
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+from telegram.ext import CommandHandler
+
+from bot.catalog import Html
+from bot.handlers.common import (
+    HTML,
+    NEW_MESSAGES,
+    App,
+    Context,
+    chat_pseudonym,
+    is_group_admin,
+    is_private,
+    member_pseudonym,
+    reply,
+    services,
+    text,
+    thread_of,
+)
+from bot.meeting_formats import DEFAULT_FORMAT, MeetingFormat
+from bot.meetings import DEFAULT_TIMER, MAX_TIMER_MINUTES, Hand, Meeting
+from bot.privacy import SealError
+from bot.services import services_of
+from bot.store import MeetingRecord
+
+logger = logging.getLogger(__name__)
+
+MEETINGS_KEY = "porchlight.meetings"
+TIMER_TICK = timedelta(seconds=15)
+# How long the bot's small notices (hands, queue, reminders) stay before deleting themselves.
+NOTICE_LIFETIME = timedelta(minutes=2)
+
+MeetingKey = tuple[int, int | None]  # (chat id, forum topic or None)
+
+
+def meetings_in(bot_data: dict[Any, Any]) -> dict[MeetingKey, Meeting]:
+    found = bot_data.get(MEETINGS_KEY)
+    if not isinstance(found, dict):
+        found = bot_data[MEETINGS_KEY] = {}
+    return found
+
+
+def key_of(update: Update) -> MeetingKey | None:
+    chat = update.effective_chat
+    if chat is None or is_private(update):
+        return None
+    return chat.id, thread_of(update.effective_message)
+
+
+def meeting_here(update: Update, context: Context) -> Meeting | None:
+    key = key_of(update)
+    return None if key is None else meetings_in(context.application.bot_data).get(key)
+
+
+def hand_of(update: Update) -> Hand | None:
+    user = update.effective_user
+    if user is None or update.effective_message is None:
+        return None
+    if update.effective_message.sender_chat is not None:
+        return None  # posting as a channel or the group: no person to call on
+    return Hand(user.id, user.first_name)
+
+
+async def may_run(update: Update, context: Context) -> bool:
+    """Admins (asked of Telegram each time, anonymous ones included) and members the
+    admins allowed to chair."""
+    if await is_group_admin(update, context):
+        return True
+    svc = services(context)
+    group, member = chat_pseudonym(update, context), member_pseudonym(update, context)
+    if group is None or member is None:
+        return False
+    return await svc.store.may_chair(group, member, svc.clock())
+
+
+async def notice(update: Update, context: Context, body: str) -> Message | None:
+    """A short message in the meeting that deletes itself after NOTICE_LIFETIME."""
+    sent = await reply(update, context, body)
+    if sent is not None:
+        schedule_deletion(context.application, sent, NOTICE_LIFETIME)
+    return sent
+
+
+def schedule_deletion(app: App, message: Message, after: timedelta) -> None:
+    assert app.job_queue is not None
+    chat_id, message_id = message.chat_id, message.message_id
+
+    async def delete(_: Context) -> None:
+        try:
+            await app.bot.delete_message(chat_id, message_id)
+        except TelegramError as error:  # no right to delete, or already gone
+            logger.debug("a notice stays: %s", type(error).__name__)
+
+    app.job_queue.run_once(delete, after)
+
+
+def _format_names(formats: dict[str, MeetingFormat]) -> str:
+    return ", ".join(sorted(formats))
+
+
+# --- /meeting ----------------------------------------------------------------------------
+
+
+async def meeting_command(update: Update, context: Context) -> None:
+    if is_private(update):
+        await reply(update, context, text(update, context, "meeting.groups_only"))
+        return
+    args = context.args or []
+    action = args[0].lower() if args else ""
+    rest = args[1:]
+    handlers = {
+        "start": _start,
+        "end": _end,
+        "topic": _topic,
+        "timer": _timer,
+        "chair": _chair,
+    }
+    handler = handlers.get(action)
+    if handler is None:
+        await reply(update, context, text(update, context, "meeting.usage"))
+        return
+    await handler(update, context, rest)
+
+
+async def _start(update: Update, context: Context, args: list[str]) -> None:
+    svc = services(context)
+    key = key_of(update)
+    assert key is not None
+    meetings = meetings_in(context.application.bot_data)
+    if key in meetings:
+        await reply(update, context, text(update, context, "meeting.already"))
+        return
+    if not await may_run(update, context):
+        await reply(update, context, text(update, context, "meeting.chairs_only"))
+        return
+    format_id = args[0].lower() if args else DEFAULT_FORMAT
+    chosen = svc.meeting_formats.get(format_id)
+    if chosen is None:
+        names = _format_names(svc.meeting_formats)
+        body = text(update, context, "meeting.unknown_format", given=format_id, formats=names)
+        await reply(update, context, body)
+        return
+    group = chat_pseudonym(update, context)
+    assert group is not None
+    meeting = Meeting(key[0], key[1], chosen.id)
+    meetings[key] = meeting
+    hand = hand_of(update)
+    record = MeetingRecord(
+        group=group,
+        thread_id=key[1],
+        sealed_chat=svc.keyring.seal(key[0]),
+        format_id=chosen.id,
+        chair=member_pseudonym(update, context) if hand else None,
+        timer_minutes=int(DEFAULT_TIMER.total_seconds() // 60),
+        started_at=svc.clock(),
+    )
+    await svc.store.save_meeting(record, svc.clock())
+    minutes = record.timer_minutes
+    started = text(update, context, "meeting.started", name=chosen.name, minutes=minutes)
+    await reply(update, context, f"{html.escape(chosen.opening)}\n\n{started}")
+    if len(args) > 1:
+        await _topic(update, context, args[1:])
+
+
+async def _end(update: Update, context: Context, args: list[str]) -> None:
+    svc = services(context)
+    key = key_of(update)
+    meetings = meetings_in(context.application.bot_data)
+    assert key is not None
+    meeting = meetings.get(key)
+    if meeting is None:
+        await reply(update, context, text(update, context, "meeting.none"))
+        return
+    if not await may_run(update, context):
+        await reply(update, context, text(update, context, "meeting.chairs_only"))
+        return
+    del meetings[key]
+    group = chat_pseudonym(update, context)
+    assert group is not None
+    await svc.store.end_meeting(group, key[1])
+    chosen = svc.meeting_formats.get(meeting.format_id)
+    closing = html.escape(chosen.closing) + "\n\n" if chosen else ""
+    await reply(update, context, closing + text(update, context, "meeting.ended"))
+
+
+async def _topic(update: Update, context: Context, args: list[str]) -> None:
+    svc = services(context)
+    if meeting_here(update, context) is None:
+        await reply(update, context, text(update, context, "meeting.none"))
+        return
+    if not await may_run(update, context):
+        await reply(update, context, text(update, context, "meeting.chairs_only"))
+        return
+    if args:
+        topic = " ".join(args)[:300]
+        await reply(update, context, text(update, context, "meeting.topic", topic=topic))
+        return
+    topics = [r for r in svc.library.readings.values() if r.kind == "meeting"]
+    rng = random.Random()  # noqa: S311 - picking a topic needs no cryptography
+    reading = rng.choice(sorted(topics, key=lambda r: r.id)) if topics else None
+    if reading is None:
+        await reply(update, context, text(update, context, "meeting.topic_usage"))
+        return
+    await reply(
+        update,
+        context,
+        text(
+            update,
+            context,
+            "meeting.topic_reading",
+            title=reading.title,
+            summary=reading.summary,
+            body=reading.body,
+        ),
+    )
+
+
+async def _timer(update: Update, context: Context, args: list[str]) -> None:
+    svc = services(context)
+    meeting = meeting_here(update, context)
+    if meeting is None:
+        await reply(update, context, text(update, context, "meeting.none"))
+        return
+    if not await may_run(update, context):
+        await reply(update, context, text(update, context, "meeting.chairs_only"))
+        return
+    if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= MAX_TIMER_MINUTES:
+        await reply(update, context, text(update, context, "meeting.timer_usage"))
+        return
+    minutes = int(args[0])
+    meeting.timer = timedelta(minutes=minutes)
+    group = chat_pseudonym(update, context)
+    assert group is not None
+    for record in await svc.store.meetings(svc.clock()):
+        if record.group == group and record.thread_id == meeting.thread_id:
+            await svc.store.save_meeting(replace(record, timer_minutes=minutes), svc.clock())
+    await notice(update, context, text(update, context, "meeting.timer_set", minutes=minutes))
+
+
+async def _chair(update: Update, context: Context, args: list[str]) -> None:
+    """/meeting chair (or chair off) in reply to a member's message: admins only."""
+    svc = services(context)
+    message = update.effective_message
+    target = message.reply_to_message if message else None
+    person = target.from_user if target is not None else None
+    if person is None or person.is_bot or (target is not None and target.sender_chat):
+        await reply(update, context, text(update, context, "meeting.chair_usage"))
+        return
+    if not await is_group_admin(update, context):
+        await reply(update, context, text(update, context, "meeting.admins_only"))
+        return
+    group = chat_pseudonym(update, context)
+    assert group is not None
+    allowed = not (args and args[0].lower() == "off")
+    member = svc.keyring.pseudonym(person.id)
+    await svc.store.allow_chair(group, member, allowed, svc.clock())
+    key = "meeting.chair_allowed" if allowed else "meeting.chair_removed"
+    await reply(update, context, text(update, context, key, name=person.first_name))
+
+
+# --- the queue ---------------------------------------------------------------------------
+
+
+async def share_command(update: Update, context: Context) -> None:
+    await raise_hand(update, context)
+
+
+async def raise_hand(update: Update, context: Context) -> None:
+    meeting, hand = meeting_here(update, context), hand_of(update)
+    if meeting is None:
+        await notice(update, context, text(update, context, "meeting.none"))
+        return
+    if hand is None:
+        return
+    place = meeting.raise_hand(hand)
+    if place == 0:
+        body = text(update, context, "meeting.hand_sharing", name=hand.first_name)
+    else:
+        body = text(update, context, "meeting.hand_raised", name=hand.first_name, place=place)
+    await notice(update, context, body)
+
+
+async def done_command(update: Update, context: Context) -> None:
+    await finish_share(update, context)
+
+
+async def finish_share(update: Update, context: Context) -> None:
+    meeting, hand = meeting_here(update, context), hand_of(update)
+    if meeting is None or hand is None:
+        return
+    if meeting.finish_share(hand.user_id):
+        await notice(
+            update, context, text(update, context, "meeting.share_done", name=hand.first_name)
+        )
+
+
+async def pass_command(update: Update, context: Context) -> None:
+    meeting, hand = meeting_here(update, context), hand_of(update)
+    if meeting is None or hand is None:
+        return
+    if meeting.lower_hand(hand.user_id):
+        await notice(
+            update, context, text(update, context, "meeting.hand_lowered", name=hand.first_name)
+        )
+    else:
+        await notice(update, context, text(update, context, "meeting.not_in_queue"))
+
+
+async def queue_command(update: Update, context: Context) -> None:
+    meeting = meeting_here(update, context)
+    if meeting is None:
+        await notice(update, context, text(update, context, "meeting.none"))
+        return
+    lines = []
+    if meeting.speaker is not None:
+        lines.append(
+            text(update, context, "meeting.queue_speaker", name=meeting.speaker.first_name)
+        )
+    lines += [f"{place}. {html.escape(h.first_name)}" for place, h in enumerate(meeting.queue, 1)]
+    if not meeting.queue and meeting.speaker is None:
+        await notice(update, context, text(update, context, "meeting.queue_empty"))
+        return
+    body = text(update, context, "meeting.queue", lines=Html("\n".join(lines)))
+    await notice(update, context, body)
+
+
+async def next_command(update: Update, context: Context) -> None:
+    meeting = meeting_here(update, context)
+    if meeting is None:
+        await notice(update, context, text(update, context, "meeting.none"))
+        return
+    if not await may_run(update, context):
+        await notice(update, context, text(update, context, "meeting.chairs_only"))
+        return
+    speaker = meeting.call_next(services(context).clock())
+    if speaker is None:
+        await notice(update, context, text(update, context, "meeting.next_empty"))
+        return
+    await reply(update, context, text(update, context, "meeting.next", name=speaker.first_name))
+
+
+# --- the timer and restarts ---------------------------------------------------------------
+
+
+async def timer_tick_now(app: App) -> None:
+    """One gentle notice when a share's time is up; nobody is ever cut off."""
+    svc = services_of(app.bot_data)
+    now = svc.clock()
+    for meeting in list(meetings_in(app.bot_data).values()):
+        if meeting.speaker is None or not meeting.time_is_up(now):
+            continue
+        body = svc.catalog.text("meeting.time_up", name=meeting.speaker.first_name)
+        try:
+            sent = await app.bot.send_message(
+                meeting.chat_id, body, parse_mode=HTML, message_thread_id=meeting.thread_id
+            )
+        except TelegramError as error:
+            logger.info("could not post a timer notice: %s", type(error).__name__)
+            continue
+        schedule_deletion(app, sent, NOTICE_LIFETIME)
+
+
+async def timer_tick(context: Context) -> None:
+    await timer_tick_now(context.application)
+
+
+async def resume_meetings(app: App) -> None:
+    """At start: meetings that were running are running again, and each says once that
+    the queue was lost, so hands need raising again."""
+    svc = services_of(app.bot_data)
+    meetings = meetings_in(app.bot_data)
+    for record in await svc.store.meetings(svc.clock()):
+        try:
+            chat_id = svc.keyring.unseal(record.sealed_chat)
+        except SealError:
+            continue
+        meeting = Meeting(
+            chat_id,
+            record.thread_id,
+            record.format_id,
+            timer=timedelta(minutes=record.timer_minutes),
+        )
+        meetings[(chat_id, record.thread_id)] = meeting
+        try:
+            await app.bot.send_message(
+                chat_id,
+                svc.catalog.text("meeting.hands_again"),
+                parse_mode=HTML,
+                message_thread_id=record.thread_id,
+            )
+        except TelegramError as error:
+            logger.info("could not tell a meeting about the restart: %s", type(error).__name__)
+
+
+def register(application: App) -> None:
+    for name, callback in (
+        ("meeting", meeting_command),
+        ("share", share_command),
+        ("done", done_command),
+        ("pass", pass_command),
+        ("queue", queue_command),
+        ("next", next_command),
+    ):
+        application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES))
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        timer_tick, interval=TIMER_TICK, first=TIMER_TICK, name="meeting-timer"
+    )

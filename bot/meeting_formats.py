@@ -1,0 +1,93 @@
+"""Meeting formats (open discussion, speaker, ...): one TOML file each in
+bot/content/meetings, with the opening and closing the bot posts. An operator's folder in
+the same format (PORCHLIGHT_CONTENT_DIR/meetings) adds formats or replaces them by id."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.problems import ContentError, Problem, line_of, toml_error_line
+
+MEETINGS_DIR = Path(__file__).parent / "content" / "meetings"
+DEFAULT_FORMAT = "open-discussion"
+MAX_NAME, MAX_SUMMARY, MAX_OPENING, MAX_CLOSING = 40, 140, 3000, 1500
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
+_KEYS = {"id", "name", "summary", "crosstalk", "opening", "closing"}
+
+
+@dataclass(frozen=True)
+class MeetingFormat:
+    id: str
+    name: str
+    summary: str
+    crosstalk: bool  # True: the format permits crosstalk, and etiquette stays quiet
+    opening: str  # plain text
+    closing: str
+
+
+def parse_format(path: Path) -> tuple[MeetingFormat | None, list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line, message = toml_error_line(str(error))
+        return None, [Problem(path, line, message)]
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Problem(path, None, f"cannot be read: {error}")]
+    problems: list[Problem] = []
+
+    def complain(key: str, message: str) -> None:
+        problems.append(Problem(path, line_of(text, key), message))
+
+    if set(data) != _KEYS:
+        missing, extra = _KEYS - set(data), set(data) - _KEYS
+        complain(
+            "id", f"keys must be {sorted(_KEYS)}; missing {sorted(missing)}, extra {sorted(extra)}"
+        )
+        return None, problems
+    if not isinstance(data["id"], str) or not _ID.match(data["id"]) or data["id"] != path.stem:
+        complain("id", "id must be short, lowercase and hyphenated, and match the file name")
+    for key, limit in (
+        ("name", MAX_NAME),
+        ("summary", MAX_SUMMARY),
+        ("opening", MAX_OPENING),
+        ("closing", MAX_CLOSING),
+    ):
+        value = data[key]
+        if not isinstance(value, str) or not 0 < len(value.strip()) <= limit:
+            complain(key, f"{key} must be text of 1-{limit} characters")
+    if not isinstance(data["crosstalk"], bool):
+        complain("crosstalk", "crosstalk must be true or false")
+    if problems:
+        return None, problems
+    return MeetingFormat(
+        data["id"],
+        data["name"],
+        data["summary"],
+        data["crosstalk"],
+        data["opening"].strip(),
+        data["closing"].strip(),
+    ), []
+
+
+def load_formats(
+    folder: Path = MEETINGS_DIR, overlay: Path | None = None
+) -> dict[str, MeetingFormat]:
+    """id -> format, the overlay's replacing the shipped ones; ContentError on any problem."""
+    folders = [folder] if overlay is None else [folder, overlay / "meetings"]
+    found: dict[str, MeetingFormat] = {}
+    problems: list[Problem] = []
+    for each in folders:
+        for path in sorted(each.glob("*.toml")) if each.is_dir() else []:
+            meeting_format, trouble = parse_format(path)
+            problems += trouble
+            if meeting_format is not None:
+                found[meeting_format.id] = meeting_format
+    if DEFAULT_FORMAT not in found and not problems:
+        problems.append(Problem(folder, None, f"the {DEFAULT_FORMAT} format is missing"))
+    if problems:
+        raise ContentError(problems)
+    return found
