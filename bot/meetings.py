@@ -35,7 +35,8 @@ class Meeting:
     timer_noticed: bool = False
     reminded: set[int] = field(default_factory=set)  # members told about the etiquette
     contact_reminded: set[int] = field(default_factory=set)
-    needs_hands_again: bool = False  # after a restart: say once that hands need raising
+    # The chair's "parking lot" after the shares: open conversation, no etiquette, no queue.
+    parking_lot: bool = False
 
     def raise_hand(self, hand: Hand) -> int:
         """Join the queue once; returns the place in it (0: they are sharing now)."""

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from bot.handlers import meetings as meeting_handlers
 from bot.handlers.meetings import meetings_in, timer_tick_now
 from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser
 from tests.conftest import Harness
@@ -180,3 +183,67 @@ async def test_a_meeting_survives_a_restart_and_asks_for_hands_again(harness: Ha
     ended = await say(sim, admin, "/meeting end", chat=group)
     assert "everything about it is gone" in ended.text
     assert await harness.services.store.meetings(harness.clock()) == []
+
+
+CROSSTALK = [
+    "you should really just cut him off",
+    "that's your ego talking",
+    "that's not true, nobody has to hit rock bottom first",
+    "what Ana said about her dad made me so angry",
+    "Ana, you're in denial about the drinking",
+    "have you tried going to more meetings?",
+]
+LEFT_ALONE = [
+    "I've been struggling with my own dad this week, and I went for a long walk instead",
+    "I relate to that so much",
+    "thank you for sharing",
+    "can someone post the link to the reading?",
+    "I'm on day 12 and step 4 scares me too",
+    '"Cravings are skilled editors. They show us the opening scene only." That line stayed with me',
+]
+
+
+async def test_delete_mode_removes_each_kind_of_crosstalk_and_leaves_the_rest(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    group, admin, (ana, ben, cai, dee) = group_with(sim)
+    await say(sim, admin, "/etiquette delete", chat=group)
+    await start(sim, admin, group)
+    sim.send_text(ana, "my dad and I had another row and I nearly picked up", chat=group)
+    await say(sim, admin, "/share", chat=group)
+    crosstalk = [sim.send_text(ben, words, chat=group) for words in CROSSTALK]
+    left_alone = [sim.send_text(cai, words, chat=group) for words in LEFT_ALONE]
+    marker = sim.send_text(dee, "/queue", chat=group)
+    await bot_says(sim, group, "The queue", after=marker.message_id)
+    assert [m.text for m in crosstalk if not m.deleted] == []
+    assert [m.text for m in left_alone if m.deleted] == []
+    removed = [m for m in sim.messages(group) if "I removed a message" in (m.text or "")]
+    assert len(removed) == 1  # Ben is told once, however many were removed
+
+
+async def test_parking_lot_welcomes_conversation_but_not_contact_details(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    group, admin, (ana, ben, _, _) = group_with(sim)
+    await say(sim, admin, "/etiquette delete", chat=group)
+    await start(sim, admin, group)
+    refused = await say(sim, ben, "/meeting parking", chat=group)
+    assert "Only the group's admins" in refused.text
+    opened = await say(sim, admin, "/meeting parking", chat=group)
+    assert "open conversation is welcome" in opened.text
+    question = sim.send_text(ben, "Ana, have you tried the Thursday group?", chat=group)
+    number = sim.send_text(ana, "call me on 07700 900123", chat=group)
+    await bot_says(sim, group, "contact details", after=number.message_id)
+    assert number.deleted
+    assert not question.deleted
+
+
+async def test_notices_delete_themselves(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(meeting_handlers, "NOTICE_LIFETIME", timedelta(seconds=0.2))
+    sim = harness.sim
+    group, admin, (ana, _, _, _) = group_with(sim)
+    await start(sim, admin, group)
+    raised = await say(sim, ana, "/share", chat=group)
+    await sim.wait_for(lambda: raised.deleted, timeout=5)

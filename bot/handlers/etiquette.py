@@ -151,6 +151,8 @@ async def keep_etiquette(update: Update, context: Context) -> None:
     if meeting is not None and find_contact(words or message.caption or ""):
         await _contact_details(update, context, meeting, settings)
         return
+    if meeting is not None and meeting.parking_lot:
+        return  # the chair opened the floor: conversation is welcome now
     svc = services(context)
     chosen = svc.meeting_formats.get(meeting.format_id) if meeting else None
     if chosen is not None and chosen.crosstalk:

@@ -131,6 +131,7 @@ async def meeting_command(update: Update, context: Context) -> None:
         "topic": _topic,
         "timer": _timer,
         "chair": _chair,
+        "parking": _parking_lot,
     }
     handler = handlers.get(action)
     if handler is None:
@@ -198,6 +199,21 @@ async def _end(update: Update, context: Context, args: list[str]) -> None:
     chosen = svc.meeting_formats.get(meeting.format_id)
     closing = html.escape(chosen.closing) + "\n\n" if chosen else ""
     await reply(update, context, closing + text(update, context, "meeting.ended"))
+
+
+async def _parking_lot(update: Update, context: Context, args: list[str]) -> None:
+    """After the shares: open conversation is welcome until /meeting end."""
+    meeting = meeting_here(update, context)
+    if meeting is None:
+        await reply(update, context, text(update, context, "meeting.none"))
+        return
+    if not await may_run(update, context):
+        await reply(update, context, text(update, context, "meeting.chairs_only"))
+        return
+    meeting.parking_lot = True
+    meeting.queue.clear()
+    meeting.speaker, meeting.share_started = None, None
+    await reply(update, context, text(update, context, "meeting.parking_lot"))
 
 
 async def _topic(update: Update, context: Context, args: list[str]) -> None:
