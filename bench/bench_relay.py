@@ -156,7 +156,7 @@ def report(
     print(f"{chats} live chats, {expected} messages written ({messages} per side, {gap} s apart)")
     print(f"relayed {len(arrived)} in {elapsed:.1f} s: {len(arrived) / elapsed:.0f} a second")
     print(f"lost {expected - len(arrived)}")
-    p99 = statistics.quantiles(delays, n=100)[98]
+    p99 = statistics.quantiles(delays, n=100, method="inclusive")[98]
     print(
         f"delay to the copy: median {statistics.median(delays) * 1000:.0f} ms, "
         f"p99 {p99 * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms"

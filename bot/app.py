@@ -36,11 +36,14 @@ from bot.handlers import (
 from bot.handlers.common import App, Context
 from bot.priority import MembersFirstRateLimiter
 from bot.services import SERVICES_KEY, Services, services_of
+from bot.transport import AiohttpRequest
+from bot.update_order import PerChatOrder
 from bot.updates_guard import TolerantUpdatesRequest
 
 logger = logging.getLogger(__name__)
 
 PURGE_INTERVAL = timedelta(hours=1)
+# Connections to the Bot API at once; more only queue inside the client.
 CONNECTIONS = 8
 # Safety first: its handler runs in an early group, before any feature sees a message.
 HANDLER_MODULES = (
@@ -77,11 +80,11 @@ def build_application(
         # PTB would add a default parse_mode to calls that have no such parameter.
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(limiter)
-        # A small pool: httpx scans every pooled connection for each queued request, so
-        # PTB's default of 256 costs more than it gives (bench/bench_relay.py: 8 relays
-        # twice as fast as 256, and halves the delay).
-        .connection_pool_size(CONNECTIONS)
-        .get_updates_request(TolerantUpdatesRequest(connection_pool_size=1))
+        # aiohttp, not PTB's httpx: the HTTP client was most of the bot's CPU per update
+        # (bench/bench_throughput.py; see bot/transport.py).
+        .request(AiohttpRequest(connections=CONNECTIONS))
+        .get_updates_request(TolerantUpdatesRequest(connections=1))
+        .concurrent_updates(PerChatOrder())
         .build()
     )
     application.bot_data[SERVICES_KEY] = services

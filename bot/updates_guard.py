@@ -15,7 +15,9 @@ from typing import Any
 
 from telegram import Update
 from telegram._utils.types import ODVInput
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request import BaseRequest, RequestData
+
+from bot.transport import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ def readable_updates(updates: list[Any]) -> tuple[list[dict[str, Any]], int]:
     return kept, skipped
 
 
-class TolerantUpdatesRequest(HTTPXRequest):
+class TolerantUpdatesRequest(AiohttpRequest):
     """The request PTB polls getUpdates with, filtering out what it cannot read."""
 
     def __init__(self, **kwargs: Any) -> None:

@@ -16,6 +16,8 @@ from bot.delivery import REFLECTION
 from bot.privacy import Keyring
 from bot.sim import BotApiSimulator
 from bot.store import SqliteStore, Subscription
+from tests.peer_helpers import bot_says, connect, press
+from tests.test_e2e_foundation import say
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -238,3 +240,46 @@ async def test_a_damaged_database_is_one_line_at_start(tmp_path: Path) -> None:
     assert "is damaged" in err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+async def test_sigkill_mid_peer_chat_and_mid_meeting_strands_nobody(
+    sim: BotApiSimulator, tmp_path: Path
+) -> None:
+    """A real SIGKILL while a peer chat is live and a meeting is running: after the next
+    start both sides of the chat are told it ended, and the meeting asks for hands again."""
+    env = bot_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=sim.token,
+        TELEGRAM_API_BASE_URL=sim.base_url,
+        PORCHLIGHT_SECRET="kill-" + "k" * 40,
+        PORCHLIGHT_LISTENERS="open",
+    )
+    listener = sim.add_user("Lis", started=True)
+    member = sim.add_user("Mem", started=True)
+    chair = sim.add_user("Cha")
+    group = sim.add_group("Night group", members=[member], admins=[chair], bot_is_admin=True)
+    first = await start_bot(env, cwd=tmp_path)
+    try:
+        sim.send_text(listener, "/listen")  # the first update waits for the bot to start
+        guide = await bot_says(
+            sim, sim.private_chat(listener), "Listening, in six lines", timeout=30
+        )
+        press(sim, listener, guide, "I'll listen this way")
+        await bot_says(sim, sim.private_chat(listener), "on shift", timeout=15)
+        await connect(sim, member, listener)
+        sim.send_text(member, "thanks for being here")
+        await bot_says(sim, sim.private_chat(listener), "thanks for being here")
+        opening = await say(sim, chair, "/meeting start", chat=group)
+        assert "stays here" in opening.text
+    finally:
+        first.kill()  # SIGKILL: no chance to tell anyone
+        await first.wait()
+    second = await start_bot(env, cwd=tmp_path)
+    try:
+        await bot_says(sim, sim.private_chat(member), "your peer chat ended", timeout=30)
+        await bot_says(sim, sim.private_chat(listener), "your peer chat ended")
+        await bot_says(sim, group, "raise your hands again")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        code, _, _ = await finish(second)
+    assert code == 0

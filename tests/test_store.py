@@ -5,12 +5,18 @@ from pathlib import Path
 import pytest
 
 from bot import inventory
-from bot.privacy import Keyring
+from bot.privacy import Keyring, SealedId
 from bot.store import (
+    BLOCK_LIFETIME,
     COUNTS_LIFETIME,
     DATABASE_FILE_NAME,
     GROUP_SETTINGS_LIFETIME,
+    MEETING_LIFETIME,
     MIGRATIONS,
+    EtiquetteSettings,
+    ListenerRecord,
+    MeetingRecord,
+    PeerSession,
     SqliteStore,
     StoreError,
     _explain,
@@ -189,5 +195,67 @@ async def test_move_chat_carries_rows_to_the_new_id(tmp_path: Path) -> None:
         assert await store.move_chat(old, new, KEYS.seal(-1009004001)) == 1
         assert await store.crisis_posts_enabled(old, NOW) is True
         assert await store.crisis_posts_enabled(new, NOW) is False
+    finally:
+        await store.close()
+
+
+async def test_forget_keeps_the_protection_others_have_from_a_member(tmp_path: Path) -> None:
+    """/forget erases the blocks a member made, not a block against them, and not a
+    moderators' suspension: or /forget would undo the protection."""
+    store = await open_store(tmp_path)
+    member, listener, other = KEYS.pseudonym(301), KEYS.pseudonym(302), KEYS.pseudonym(303)
+    try:
+        await store.block(member, listener, NOW)
+        await store.block(other, member, NOW)
+        suspended = ListenerRecord(listener, "abc123", "suspended", True, SealedId(""))
+        await store.save_listener(suspended, NOW)
+        await store.save_listener(
+            ListenerRecord(member, "def456", "approved", True, KEYS.seal(301)), NOW
+        )
+        await store.forget(member)
+        await store.forget(listener)
+        assert await store.blocks(NOW) == {(other, member)}
+        assert await store.listener(member) is None
+        kept = await store.listener(listener)
+        assert kept is not None
+        assert kept.status == "suspended"
+        assert await store.blocks(NOW + BLOCK_LIFETIME) == set()
+    finally:
+        await store.close()
+
+
+async def test_peer_sessions_are_taken_once_at_start(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    waiting = PeerSession(KEYS.pseudonym(401), "waiting", KEYS.seal(401))
+    try:
+        await store.set_peer_session(waiting, NOW)
+        await store.set_peer_session(
+            PeerSession(KEYS.pseudonym(402), "chatting", KEYS.seal(402)), NOW
+        )
+        await store.end_peer_session(KEYS.pseudonym(402))
+        assert await store.take_peer_sessions() == [waiting]
+        assert await store.take_peer_sessions() == []
+    finally:
+        await store.close()
+
+
+async def test_meetings_chairs_and_etiquette_round_trip(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    group, chair = KEYS.pseudonym(-5001), KEYS.pseudonym(501)
+    record = MeetingRecord(group, 7, KEYS.seal(-5001), "speaker", chair, 5, NOW)
+    try:
+        await store.save_meeting(record, NOW)
+        assert await store.meetings(NOW) == [record]
+        assert await store.meetings(NOW + MEETING_LIFETIME) == []
+        assert await store.end_meeting(group, 7) == 1
+        await store.allow_chair(group, chair, True, NOW)
+        assert await store.may_chair(group, chair, NOW)
+        await store.allow_chair(group, chair, False, NOW)
+        assert not await store.may_chair(group, chair, NOW)
+        assert await store.etiquette(group, None) == EtiquetteSettings()
+        strict = EtiquetteSettings("delete", "strict", "always")
+        await store.set_etiquette(group, None, strict, NOW)
+        assert await store.etiquette(group, None) == strict
+        assert await store.etiquette(group, 7) == EtiquetteSettings()
     finally:
         await store.close()

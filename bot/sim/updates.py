@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,9 @@ class UpdateQueue:
         self._next_id = 1
         self._arrived = asyncio.Event()
         self._poll_generation = 0
+        # When each update was first handed to the bot (monotonic seconds): benchmarks
+        # measure the time from here to the bot's answer.
+        self.served_at: dict[int, float] = {}
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(update.get("update_id"), int):
@@ -87,6 +91,9 @@ class UpdateQueue:
             updates = self._take(limit)
             remaining = deadline - loop.time()
             if updates or remaining <= 0 or closing.is_set():
+                served = time.monotonic()
+                for update in updates:
+                    self.served_at.setdefault(int(update.get("update_id", 0)), served)
                 return updates
             self._arrived.clear()
             closing_wait = asyncio.ensure_future(closing.wait())

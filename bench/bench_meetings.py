@@ -1,0 +1,184 @@
+"""Meetings benchmark: many meetings at once, every member writing, through the simulator.
+
+Run: python bench/bench_meetings.py [--meetings 200] [--members 5] [--messages 6] [--gap 10]
+
+The real Application polls the local Bot API simulator (Telegram's rate limits off, to
+measure the bot itself). Each group has the bot as an admin that may delete, etiquette in
+delete mode, and a meeting started with /meeting start. Then every member sends
+`messages` messages, `gap` seconds apart, starts spread evenly over the first gap: own
+shares, identifying, thanks, and every fifth message crosstalk that the bot deletes.
+Reported: messages assessed a second, the median and 99th-percentile delay from a
+crosstalk message entering the simulator to the bot's deleteMessage, anything missed, and
+the process's peak memory (bot and simulator together, one process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.logging_setup import configure_logging
+from bot.runner import run_polling
+from bot.sim import BotApiSimulator, SimChat, SimUser
+from bot.startup import prepare
+
+NOW = datetime(2027, 1, 5, 20, 0, tzinfo=UTC)
+SHARES = (
+    "I nearly picked up on the way home tonight and rang my sister instead",
+    "I relate to that, it was the same for me last winter",
+    "thank you for sharing",
+    "my evenings are the hard part, so I've started walking after dinner",
+)
+CROSSTALK = "you should really just go to more meetings"
+
+
+async def run(meetings: int, members: int, messages: int, gap: float) -> None:
+    configure_logging("WARNING", token="")
+    async with BotApiSimulator() as sim:
+        with tempfile.TemporaryDirectory() as folder:
+            settings = Settings(
+                token=sim.token,
+                base_url=sim.base_url,
+                data_dir=Path(folder),
+                secret="bench-" + "m" * 40,
+                region=None,
+                log_level="WARNING",
+            )
+            prepared = await prepare(settings, clock=lambda: NOW)
+            app = build_application(prepared.services)
+            stop = asyncio.Event()
+            polling = asyncio.create_task(run_polling(app, stop))
+            # PTB offers no event for "polling started"; a short poll is fine in a benchmark.
+            while app.updater is None or not app.updater.running:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            groups = await open_meetings(sim, meetings, members)
+            writers = [(group, user) for group, users in groups for user in users]
+            sent_at: dict[tuple[int, int], float] = {}
+            started = time.monotonic()
+            await asyncio.gather(
+                *(
+                    write(sim, group, user, messages, gap, n, len(writers), sent_at)
+                    for n, (group, user) in enumerate(writers)
+                )
+            )
+            deleted = await wait_for_deletions(sim, sent_at)
+            elapsed = max(deleted.values(), default=started) - started
+            stop.set()
+            await polling
+            await prepared.close()
+            delays = [deleted[key] - sent_at[key] for key in deleted]
+            total = len(writers) * messages
+            report(meetings, members, messages, gap, total, elapsed, sent_at, delays)
+
+
+async def open_meetings(
+    sim: BotApiSimulator, meetings: int, members: int
+) -> list[tuple[SimChat, list[SimUser]]]:
+    groups = []
+    for number in range(meetings):
+        chair = sim.add_user(f"Chair {number}")
+        users = [sim.add_user(f"M{number}x{k}") for k in range(members)]
+        group = sim.add_group(
+            f"Group {number}", members=users, admins=[chair], bot_is_admin=True, bot_can_delete=True
+        )
+        for command in ("/etiquette delete", "/meeting start"):
+            sent = sim.send_text(chair, command, chat=group)
+            await sim.next_bot_message(group, after=sent.message_id, timeout=60)
+        groups.append((group, users))
+    return groups
+
+
+async def write(
+    sim: BotApiSimulator,
+    group: SimChat,
+    user: SimUser,
+    messages: int,
+    gap: float,
+    n: int,
+    writers: int,
+    sent_at: dict[tuple[int, int], float],
+) -> None:
+    await asyncio.sleep(n * gap / writers)
+    for number in range(messages):
+        crosstalk = (n + number) % 5 == 0
+        sent = sim.send_text(
+            user, CROSSTALK if crosstalk else SHARES[number % len(SHARES)], chat=group
+        )
+        if crosstalk:
+            sent_at[(group.id, sent.message_id)] = time.monotonic()
+        await asyncio.sleep(gap)
+
+
+async def wait_for_deletions(
+    sim: BotApiSimulator, sent_at: dict[tuple[int, int], float]
+) -> dict[tuple[int, int], float]:
+    """When the bot's deleteMessage for each crosstalk message reached the simulator."""
+    deleted: dict[tuple[int, int], float] = {}
+    quiet_since = time.monotonic()
+    seen = 0
+    while len(deleted) < len(sent_at) and time.monotonic() - quiet_since < 30:
+        calls = sim.calls_to("deleteMessage")
+        for call in calls[seen:]:
+            key = (int(call.params["chat_id"]), int(call.params["message_id"]))
+            if key in sent_at and key not in deleted:
+                deleted[key] = call.at
+                quiet_since = time.monotonic()
+        seen = len(calls)
+        await asyncio.sleep(0.1)
+    return deleted
+
+
+def report(
+    meetings: int,
+    members: int,
+    messages: int,
+    gap: float,
+    total: int,
+    elapsed: float,
+    sent_at: dict[tuple[int, int], float],
+    delays: list[float],
+) -> None:
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"command: python bench/bench_meetings.py --meetings {meetings} --members {members} "
+        f"--messages {messages} --gap {gap}"
+    )
+    print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores")
+    print(
+        f"{meetings} meetings, {members} members each, {total} messages, {len(sent_at)} crosstalk"
+    )
+    print(f"assessed {total} in {elapsed:.1f} s: {total / elapsed:.0f} a second")
+    print(f"crosstalk deleted {len(delays)} of {len(sent_at)}")
+    p99 = statistics.quantiles(delays, n=100, method="inclusive")[98]
+    print(
+        f"delay to the deletion: median {statistics.median(delays) * 1000:.0f} ms, "
+        f"p99 {p99 * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms"
+    )
+    print(f"peak memory (bot and simulator, one process): {peak_mb:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--meetings", type=int, default=200)
+    parser.add_argument("--members", type=int, default=5)
+    parser.add_argument("--messages", type=int, default=6)
+    parser.add_argument("--gap", type=float, default=10.0)
+    args = parser.parse_args()
+    asyncio.run(run(args.meetings, args.members, args.messages, args.gap))
+
+
+if __name__ == "__main__":
+    main()
