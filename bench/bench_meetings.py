@@ -21,19 +21,15 @@ import platform
 import resource
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import build_application
-from bot.config import Settings
-from bot.logging_setup import configure_logging
-from bot.runner import run_polling
+from inprocess import running_bot  # bench/, beside this script
+
 from bot.sim import BotApiSimulator, SimChat, SimUser
-from bot.startup import prepare
 
 NOW = datetime(2027, 1, 5, 20, 0, tzinfo=UTC)
 SHARES = (
@@ -46,42 +42,22 @@ CROSSTALK = "you should really just go to more meetings"
 
 
 async def run(meetings: int, members: int, messages: int, gap: float) -> None:
-    configure_logging("WARNING", token="")
-    async with BotApiSimulator() as sim:
-        with tempfile.TemporaryDirectory() as folder:
-            settings = Settings(
-                token=sim.token,
-                base_url=sim.base_url,
-                data_dir=Path(folder),
-                secret="bench-" + "m" * 40,
-                region=None,
-                log_level="WARNING",
+    async with running_bot(NOW) as (sim, _, _):
+        groups = await open_meetings(sim, meetings, members)
+        writers = [(group, user) for group, users in groups for user in users]
+        sent_at: dict[tuple[int, int], float] = {}
+        started = time.monotonic()
+        await asyncio.gather(
+            *(
+                write(sim, group, user, messages, gap, n, len(writers), sent_at)
+                for n, (group, user) in enumerate(writers)
             )
-            prepared = await prepare(settings, clock=lambda: NOW)
-            app = build_application(prepared.services)
-            stop = asyncio.Event()
-            polling = asyncio.create_task(run_polling(app, stop))
-            # PTB offers no event for "polling started"; a short poll is fine in a benchmark.
-            while app.updater is None or not app.updater.running:  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
-            groups = await open_meetings(sim, meetings, members)
-            writers = [(group, user) for group, users in groups for user in users]
-            sent_at: dict[tuple[int, int], float] = {}
-            started = time.monotonic()
-            await asyncio.gather(
-                *(
-                    write(sim, group, user, messages, gap, n, len(writers), sent_at)
-                    for n, (group, user) in enumerate(writers)
-                )
-            )
-            deleted = await wait_for_deletions(sim, sent_at)
-            elapsed = max(deleted.values(), default=started) - started
-            stop.set()
-            await polling
-            await prepared.close()
-            delays = [deleted[key] - sent_at[key] for key in deleted]
-            total = len(writers) * messages
-            report(meetings, members, messages, gap, total, elapsed, sent_at, delays)
+        )
+        deleted = await wait_for_deletions(sim, sent_at)
+    elapsed = max(deleted.values(), default=started) - started
+    delays = [deleted[key] - sent_at[key] for key in deleted]
+    total = len(writers) * messages
+    report(meetings, members, messages, gap, total, elapsed, sent_at, delays)
 
 
 async def open_meetings(

@@ -22,7 +22,6 @@ import platform
 import resource
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -30,57 +29,34 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import build_application
-from bot.config import Settings
+from inprocess import running_bot  # bench/, beside this script
+
 from bot.handlers.common import App
 from bot.handlers.peer_chat import room_of
-from bot.logging_setup import configure_logging
 from bot.privacy import Pseudonym
-from bot.runner import run_polling
 from bot.sim import BotApiSimulator, SimUser
-from bot.startup import prepare
 
 NOW = datetime(2027, 1, 5, 3, 0, tzinfo=UTC)
 
 
 async def run(chats: int, messages: int, gap: float) -> None:
-    configure_logging("WARNING", token="")
-    async with BotApiSimulator() as sim:
-        with tempfile.TemporaryDirectory() as folder:
-            settings = Settings(
-                token=sim.token,
-                base_url=sim.base_url,
-                data_dir=Path(folder),
-                secret="bench-" + "r" * 40,
-                region=None,
-                log_level="WARNING",
+    async with running_bot(NOW) as (sim, app, prepared):
+        pairs = pair_up(app, sim, prepared.services.keyring.pseudonym, chats)
+        sent_at: dict[str, float] = {}
+        started = time.monotonic()
+        writers = [user for pair in pairs for user in pair]
+        # Spread evenly over the gap: a steady flow of len(writers) / gap a second.
+        await asyncio.gather(
+            *(
+                write(sim, user, messages, gap, sent_at, delay=n * gap / len(writers))
+                for n, user in enumerate(writers)
             )
-            prepared = await prepare(settings, clock=lambda: NOW)
-            app = build_application(prepared.services)
-            pairs = pair_up(app, sim, prepared.services.keyring.pseudonym, chats)
-            stop = asyncio.Event()
-            polling = asyncio.create_task(run_polling(app, stop))
-            # PTB offers no event for "polling started"; a short poll is fine in a benchmark.
-            while app.updater is None or not app.updater.running:  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
-            sent_at: dict[str, float] = {}
-            started = time.perf_counter()
-            writers = [user for pair in pairs for user in pair]
-            # Spread evenly over the gap: a steady flow of len(writers) / gap a second.
-            await asyncio.gather(
-                *(
-                    write(sim, user, messages, gap, sent_at, delay=n * gap / len(writers))
-                    for n, user in enumerate(writers)
-                )
-            )
-            expected = len(sent_at)
-            arrived = await wait_for_copies(sim, sent_at, expected)
-            elapsed = max(arrived.values()) - started if arrived else 0.0
-            stop.set()
-            await polling
-            await prepared.close()
-            delays = [arrived[key] - sent_at[key] for key in arrived]
-            report(chats, messages, gap, expected, arrived, delays, elapsed)
+        )
+        expected = len(sent_at)
+        arrived = await wait_for_copies(sim, sent_at, expected)
+    elapsed = max(arrived.values()) - started if arrived else 0.0
+    delays = [arrived[key] - sent_at[key] for key in arrived]
+    report(chats, messages, gap, expected, arrived, delays, elapsed)
 
 
 def pair_up(
@@ -116,7 +92,7 @@ async def write(
     await asyncio.sleep(delay)
     for number in range(messages):
         words = f"u{user.id} m{number} how are you doing tonight"
-        sent_at[words] = time.perf_counter()
+        sent_at[words] = time.monotonic()
         sim.send_text(user, words)
         await asyncio.sleep(gap)
 
@@ -126,16 +102,16 @@ async def wait_for_copies(
 ) -> dict[str, float]:
     """When each relayed copy reached the simulator, by the original's words."""
     arrived: dict[str, float] = {}
-    quiet_since = time.perf_counter()
+    quiet_since = time.monotonic()
     seen = 0
-    while len(arrived) < expected and time.perf_counter() - quiet_since < 30:
+    while len(arrived) < expected and time.monotonic() - quiet_since < 30:
         calls = sim.calls_to("sendMessage")
         for call in calls[seen:]:
             text = str(call.params.get("text", ""))
             words = text.split(": ", 1)[-1]
             if words in sent_at and words not in arrived:
                 arrived[words] = call.at - (time.monotonic() - time.perf_counter())
-                quiet_since = time.perf_counter()
+                quiet_since = time.monotonic()
         seen = len(calls)
         await asyncio.sleep(0.1)
     return arrived

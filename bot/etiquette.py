@@ -31,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from bot.patterns import PatternError, compile_alternation
 from bot.safety import Level
 from bot.safety import assess as assess_crisis
 from bot.textfold import fold
@@ -97,25 +98,15 @@ class Lexicon:
     signals: tuple[Signal, ...]
 
 
-_FRAGMENT = re.compile(r"%([a-z_]+)%")
-
-
 def _compile(patterns: list[str], fragments: dict[str, str], where: str) -> re.Pattern[str]:
     """One alternation of patterns, %name% replaced by that fragment; never empty."""
-
-    def fragment(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in fragments:
-            raise LexiconError(f"{where}: unknown fragment %{name}%")
-        return f"(?:{fragments[name]})"
-
-    if not patterns:
-        raise LexiconError(f"{where}: no patterns")
-    expanded = [_FRAGMENT.sub(fragment, str(pattern)) for pattern in patterns]
     try:
-        return re.compile("|".join(f"(?:{pattern})" for pattern in expanded))
-    except re.error as error:
-        raise LexiconError(f"{where}: {error}") from None
+        compiled = compile_alternation([str(p) for p in patterns], fragments, where)
+    except PatternError as error:
+        raise LexiconError(str(error)) from None
+    if compiled is None:
+        raise LexiconError(f"{where}: no patterns")
+    return compiled
 
 
 def load_lexicon(path: Path) -> Lexicon:

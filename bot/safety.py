@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from bot.patterns import PatternError, compile_alternation
 from bot.textfold import fold
 
 SAFETY_DIR = Path(__file__).parent / "content" / "safety"
@@ -91,31 +92,13 @@ def normalise(text: str) -> str:
     return fold(text)
 
 
-_FRAGMENT = re.compile(r"%([a-z_]+)%")
-
-
-def _expand(pattern: str, fragments: dict[str, str], where: str) -> str:
-    """Replace %name% with the lexicon's fragment of that name, as a group."""
-
-    def fragment(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in fragments:
-            raise LexiconError(f"{where}: unknown fragment %{name}%")
-        return f"(?:{fragments[name]})"
-
-    return _FRAGMENT.sub(fragment, pattern)
-
-
 def _alternation(
     patterns: list[str], where: str, fragments: dict[str, str] | None = None
 ) -> re.Pattern[str] | None:
-    if not patterns:
-        return None
-    expanded = [_expand(normalise(p), fragments or {}, where) for p in patterns]
     try:
-        return re.compile("|".join(f"(?:{p})" for p in expanded))
-    except re.error as error:
-        raise LexiconError(f"{where}: {error}") from None
+        return compile_alternation([normalise(p) for p in patterns], fragments or {}, where)
+    except PatternError as error:
+        raise LexiconError(str(error)) from None
 
 
 def load_lexicon(path: Path) -> Lexicon:

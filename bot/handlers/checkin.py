@@ -7,7 +7,7 @@ chooses, and only coarse counts (no ids) reach the store.
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.checkin import (
@@ -35,14 +35,13 @@ from bot.handlers.common import (
     verified_callback,
 )
 from bot.handlers.daily import schedule
-from bot.handlers.peer_chat import ask_for_peer, room, room_of
+from bot.handlers.peer_chat import PeerState, ask_for_peer, room
 from bot.handlers.resources import send_answer
 from bot.handlers.safety import verdict_of
 from bot.peer_room import MAX_CHECKIN_WORDS, CheckIn
 from bot.resources import AnswerKind
 from bot.safety import Level
 from bot.schedule import clock_text, parse_clock
-from bot.services import services_of
 
 
 async def checkin_command(update: Update, context: Context) -> None:
@@ -180,22 +179,6 @@ async def checkin_words(update: Update, context: Context) -> None:
     await reply(update, context, text(update, context, "checkin.words_noted"), markup=markup)
 
 
-class _HasOpenCheckIn(filters.MessageFilter):
-    """From someone whose check-in is open (memory only) and who is not in a chat."""
-
-    def __init__(self, app: App) -> None:
-        super().__init__(name="has_open_checkin")
-        self._app = app
-
-    def filter(self, message: Message) -> bool:
-        user = message.from_user
-        if user is None:
-            return False
-        who = services_of(self._app.bot_data).keyring.pseudonym(user.id)
-        peers = room_of(self._app)
-        return who in peers.checkins and who not in peers.matchmaker.pairs
-
-
 async def discreet_command(update: Update, context: Context) -> None:
     """/discreet on|off: everything sent to this chat starts with a neutral line."""
     if not is_private(update):
@@ -223,6 +206,11 @@ async def discreet_command(update: Update, context: Context) -> None:
 def register(application: App) -> None:
     application.add_handler(CommandHandler("checkin", checkin_command, filters=NEW_MESSAGES))
     application.add_handler(CommandHandler("discreet", discreet_command, filters=NEW_MESSAGES))
-    words = NEW_MESSAGES & PRIVATE & filters.TEXT & ~filters.COMMAND & _HasOpenCheckIn(application)
+    open_checkin = PeerState(
+        application,
+        "has_open_checkin",
+        lambda peers, who: who in peers.checkins and who not in peers.matchmaker.pairs,
+    )
+    words = NEW_MESSAGES & PRIVATE & filters.TEXT & ~filters.COMMAND & open_checkin
     application.add_handler(MessageHandler(words, checkin_words))
     application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{FEATURE}:"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -48,6 +49,8 @@ TIMER_TICK = timedelta(seconds=15)
 NOTICE_LIFETIME = timedelta(minutes=2)
 
 MeetingKey = tuple[int, int | None]  # (chat id, forum topic or None)
+# How an answer goes out: reply, or notice (which deletes itself after a while).
+Say = Callable[[Update, Context, str], Awaitable[Message | None]]
 
 
 def meetings_in(bot_data: dict[Any, Any]) -> dict[MeetingKey, Meeting]:
@@ -88,6 +91,22 @@ async def may_run(update: Update, context: Context) -> bool:
     if group is None or member is None:
         return False
     return await svc.store.may_chair(group, member, svc.clock())
+
+
+async def meeting_to_run(
+    update: Update, context: Context, say: Say | None = None
+) -> Meeting | None:
+    """The meeting here, if there is one and the sender may run it; else None, after
+    saying which of the two it is."""
+    answer = say or reply
+    meeting = meeting_here(update, context)
+    if meeting is None:
+        await answer(update, context, text(update, context, "meeting.none"))
+        return None
+    if not await may_run(update, context):
+        await answer(update, context, text(update, context, "meeting.chairs_only"))
+        return None
+    return meeting
 
 
 async def notice(update: Update, context: Context, body: str) -> Message | None:
@@ -183,16 +202,11 @@ async def _start(update: Update, context: Context, args: list[str]) -> None:
 async def _end(update: Update, context: Context, args: list[str]) -> None:
     svc = services(context)
     key = key_of(update)
-    meetings = meetings_in(context.application.bot_data)
     assert key is not None
-    meeting = meetings.get(key)
+    meeting = await meeting_to_run(update, context)
     if meeting is None:
-        await reply(update, context, text(update, context, "meeting.none"))
         return
-    if not await may_run(update, context):
-        await reply(update, context, text(update, context, "meeting.chairs_only"))
-        return
-    del meetings[key]
+    del meetings_in(context.application.bot_data)[key]
     group = chat_pseudonym(update, context)
     assert group is not None
     await svc.store.end_meeting(group, key[1])
@@ -203,12 +217,8 @@ async def _end(update: Update, context: Context, args: list[str]) -> None:
 
 async def _parking_lot(update: Update, context: Context, args: list[str]) -> None:
     """After the shares: open conversation is welcome until /meeting end."""
-    meeting = meeting_here(update, context)
+    meeting = await meeting_to_run(update, context)
     if meeting is None:
-        await reply(update, context, text(update, context, "meeting.none"))
-        return
-    if not await may_run(update, context):
-        await reply(update, context, text(update, context, "meeting.chairs_only"))
         return
     meeting.parking_lot = True
     meeting.queue.clear()
@@ -218,11 +228,7 @@ async def _parking_lot(update: Update, context: Context, args: list[str]) -> Non
 
 async def _topic(update: Update, context: Context, args: list[str]) -> None:
     svc = services(context)
-    if meeting_here(update, context) is None:
-        await reply(update, context, text(update, context, "meeting.none"))
-        return
-    if not await may_run(update, context):
-        await reply(update, context, text(update, context, "meeting.chairs_only"))
+    if await meeting_to_run(update, context) is None:
         return
     if args:
         topic = " ".join(args)[:300]
@@ -250,12 +256,8 @@ async def _topic(update: Update, context: Context, args: list[str]) -> None:
 
 async def _timer(update: Update, context: Context, args: list[str]) -> None:
     svc = services(context)
-    meeting = meeting_here(update, context)
+    meeting = await meeting_to_run(update, context)
     if meeting is None:
-        await reply(update, context, text(update, context, "meeting.none"))
-        return
-    if not await may_run(update, context):
-        await reply(update, context, text(update, context, "meeting.chairs_only"))
         return
     if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= MAX_TIMER_MINUTES:
         await reply(update, context, text(update, context, "meeting.timer_usage"))
@@ -358,12 +360,8 @@ async def queue_command(update: Update, context: Context) -> None:
 
 
 async def next_command(update: Update, context: Context) -> None:
-    meeting = meeting_here(update, context)
+    meeting = await meeting_to_run(update, context, say=notice)
     if meeting is None:
-        await notice(update, context, text(update, context, "meeting.none"))
-        return
-    if not await may_run(update, context):
-        await notice(update, context, text(update, context, "meeting.chairs_only"))
         return
     speaker = meeting.call_next(services(context).clock())
     if speaker is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -43,7 +44,6 @@ from bot.peer_room import (
     CheckIn,
     PeerRoom,
     PendingReport,
-    in_peer_chat,
     room_in,
 )
 from bot.peers import Offer, Pair
@@ -753,24 +753,28 @@ async def tell_restarted(app: App) -> None:
             logger.info("could not tell someone their peer chat ended: %s", type(error).__name__)
 
 
-class _InPeerChat(filters.MessageFilter):
-    """Messages from someone in a live peer chat (checked in memory, no I/O)."""
+class PeerState(filters.MessageFilter):
+    """Messages whose sender is in some peer state, checked in memory with no I/O; the
+    question is asked of the room and the sender's pseudonym."""
 
-    def __init__(self, app: App) -> None:
-        super().__init__(name="in_peer_chat")
+    def __init__(self, app: App, name: str, question: Callable[[PeerRoom, Pseudonym], bool]):
+        super().__init__(name=name)
         self._app = app
+        self._question = question
 
     def filter(self, message: Message) -> bool:
         user = message.from_user
         if user is None:
             return False
         who = services_of(self._app.bot_data).keyring.pseudonym(user.id)
-        return in_peer_chat(self._app.bot_data, who)
+        return self._question(room_of(self._app), who)
 
 
 def register(application: App) -> None:
     room_of(application)
-    in_chat = _InPeerChat(application)
+    in_chat = PeerState(
+        application, "in_peer_chat", lambda peers, who: who in peers.matchmaker.pairs
+    )
     relayable = NEW_MESSAGES & PRIVATE & in_chat & ~filters.COMMAND & ~filters.StatusUpdate.ALL
     application.add_handler(MessageHandler(relayable, relay))
     edited = filters.UpdateType.EDITED_MESSAGE & PRIVATE & in_chat

@@ -1,0 +1,51 @@
+"""The real Application polling a simulator in this process, for the benchmarks that
+drive members through the simulator's driver."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.handlers.common import App
+from bot.logging_setup import configure_logging
+from bot.runner import run_polling
+from bot.sim import BotApiSimulator
+from bot.startup import Prepared, prepare
+
+
+@asynccontextmanager
+async def running_bot(now: datetime) -> AsyncIterator[tuple[BotApiSimulator, App, Prepared]]:
+    """A simulator and the bot polling it, on a fresh data folder, at a fixed clock."""
+    configure_logging("WARNING", token="")
+    async with BotApiSimulator() as sim:
+        with tempfile.TemporaryDirectory() as folder:
+            settings = Settings(
+                token=sim.token,
+                base_url=sim.base_url,
+                data_dir=Path(folder),
+                secret="bench-" + "b" * 40,
+                region=None,
+                log_level="WARNING",
+            )
+            prepared = await prepare(settings, clock=lambda: now)
+            app = build_application(prepared.services)
+            stop = asyncio.Event()
+            polling = asyncio.create_task(run_polling(app, stop))
+            # PTB offers no event for "polling started"; a short poll is fine in a benchmark.
+            while app.updater is None or not app.updater.running:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            try:
+                yield sim, app, prepared
+            finally:
+                stop.set()
+                await polling
+                await prepared.close()
