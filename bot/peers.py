@@ -53,6 +53,11 @@ ALIASES = (
 Blocked = Callable[[Pseudonym, Pseudonym], bool]
 
 
+def peer_alias(name: str) -> str:
+    """What one side of a chat is called by the other: "Peer Otter"."""
+    return f"Peer {name}"
+
+
 @dataclass
 class Listener:
     who: Pseudonym
@@ -231,7 +236,7 @@ class Matchmaker:
         self.requests = [r for r in self.requests if r.member != offer.member]
         self.listeners[listener].taken += 1
         first, second = self._rng.sample(ALIASES, 2)
-        pair = Pair(offer.member, listener, f"Peer {first}", f"Peer {second}", now, now)
+        pair = Pair(offer.member, listener, peer_alias(first), peer_alias(second), now, now)
         self.pairs[offer.member] = self.pairs[listener] = pair
         return pair
 

@@ -34,8 +34,9 @@ from bot.handlers.common import (
     verified_callback,
 )
 from bot.handlers.peer_chat import LISTENING, close_offer, match, room, room_of
-from bot.peers import DEFAULT_CAP, MAX_SHIFT
+from bot.peers import DEFAULT_CAP, MAX_SHIFT, peer_alias
 from bot.privacy import Pseudonym, SealedId, SealError
+from bot.services import Services
 from bot.store import ListenerRecord, PeerSession
 
 logger = logging.getLogger(__name__)
@@ -60,8 +61,8 @@ def parse_duration(value: str) -> timedelta | None:
     return total if total > timedelta(0) else None
 
 
-def applicant_name(ref: str) -> str:
-    return f"Applicant {ref.upper()}"
+def applicant_name(svc: Services, ref: str) -> str:
+    return svc.catalog.text("moderators.applicant", ref=ref.upper())
 
 
 async def listen_command(update: Update, context: Context) -> None:
@@ -217,7 +218,7 @@ async def _ask_moderators(context: Context, ref: str) -> None:
     markup = InlineKeyboardMarkup(
         [[button("moderators.approve", "ap"), button("moderators.decline", "de")]]
     )
-    body = svc.catalog.text("moderators.request", applicant=applicant_name(ref))
+    body = svc.catalog.text("moderators.request", applicant=applicant_name(svc, ref))
     try:
         await context.bot.send_message(moderators, body, parse_mode=HTML, reply_markup=markup)
     except TelegramError as error:
@@ -234,7 +235,10 @@ async def _moderate(update: Update, context: Context, action: str, args: tuple[s
     assert query is not None
     record = await svc.store.listener_by_ref(args[0]) if args else None
     status = {"ap": "approved", "de": "declined", "su": "suspended"}[action]
-    if record is None or (action != "su" and record.status != "pending"):
+    decided = record is not None and (
+        record.status == "suspended" if action == "su" else record.status != "pending"
+    )
+    if record is None or decided:
         await query.answer(text(update, context, "moderators.already"))
         return
     await query.answer()
@@ -242,11 +246,14 @@ async def _moderate(update: Update, context: Context, action: str, args: tuple[s
     kept = SealedId("") if status == "suspended" else sealed
     await svc.store.save_listener(replace(record, status=status, sealed_chat=kept), svc.clock())
     if status == "suspended":
+        # The report stays readable; only its button goes, and the decision follows it.
         await _end_shift_of(context.application, record.who)
-        name = args[1] if len(args) > 1 else record.ref.upper()
-        done = svc.catalog.text("moderators.suspended", reported=f"Peer {name}")
-    else:
-        done = svc.catalog.text(f"moderators.{status}", applicant=applicant_name(record.ref))
+        reported = peer_alias(args[1]) if len(args) > 1 else applicant_name(svc, record.ref)
+        await clear_buttons(update.effective_message)
+        await reply(update, context, svc.catalog.text("moderators.suspended", reported=reported))
+        await _tell_listener(context, sealed, "listen.suspended")
+        return
+    done = svc.catalog.text(f"moderators.{status}", applicant=applicant_name(svc, record.ref))
     try:
         await query.edit_message_text(done, parse_mode=HTML)
     except TelegramError as error:

@@ -46,7 +46,7 @@ from bot.peer_room import (
     PendingReport,
     room_in,
 )
-from bot.peers import Offer, Pair
+from bot.peers import Offer, Pair, peer_alias
 from bot.priority import CRISIS
 from bot.privacy import Pseudonym, SealError
 from bot.resources import AnswerKind
@@ -281,21 +281,23 @@ async def on_offer_button(update: Update, context: Context, action: str, serial:
     assert query is not None
     if who is None:
         return
-    if peers.offer_serials.get(who) != serial or who not in peers.matchmaker.offers:
+    # Checked and acted on before any await: an expiry or a cancel cannot slip between.
+    offer = peers.matchmaker.offers.get(who)
+    if peers.offer_serials.get(who) != serial or offer is None:
         await query.answer(text(update, context, "peer.offer_gone"))
         return
-    await query.answer()
     if action == "no":
         peers.matchmaker.decline(who)
+        await query.answer()
         await close_offer(app, who, "peer.offer_passed")
         await match(app)
         return
-    offer = peers.matchmaker.offers[who]
     request = peers.matchmaker.request_of(offer.member)
     now = svc.clock()
     pair = peers.matchmaker.accept(who, now)
     peers.offer_messages.pop(who, None)
     peers.offer_serials.pop(who, None)
+    await query.answer()
     try:
         await query.edit_message_reply_markup(reply_markup=None)
     except TelegramError as error:
@@ -567,7 +569,7 @@ async def _send_report(update: Update, context: Context, reason: str) -> None:
                 "lsn",
                 "su",
                 record.ref,
-                report.reported_alias.split()[-1],
+                report.reported_alias.removeprefix(peer_alias("")),
                 chat_id=moderators,
                 now=svc.clock(),
             )
