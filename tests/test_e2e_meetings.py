@@ -247,3 +247,41 @@ async def test_notices_delete_themselves(harness: Harness, monkeypatch: pytest.M
     await start(sim, admin, group)
     raised = await say(sim, ana, "/share", chat=group)
     await sim.wait_for(lambda: raised.deleted, timeout=5)
+
+
+async def test_remind_mode_answers_each_kind_of_crosstalk_once_and_never_the_chair(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    admin = sim.add_user("Chair")
+    writers = [sim.add_user(f"Member{n}") for n in range(len(CROSSTALK))]
+    group = sim.add_group(
+        "Remind Group", members=writers, admins=[admin], bot_is_admin=True, bot_can_delete=True
+    )
+    await start(sim, admin, group)
+    sim.send_text(writers[0], "my dad and I had another row and I nearly picked up", chat=group)
+    chairing = sim.send_text(
+        admin, "you should all keep shares to three minutes, thank you", chat=group
+    )
+    sent = [
+        sim.send_text(writer, words, chat=group)
+        for writer, words in zip(writers, CROSSTALK, strict=True)
+    ]
+    marker = sim.send_text(admin, "/queue", chat=group)
+    await bot_says(sim, group, "Nobody has a hand up", after=marker.message_id)
+    reminders = [m for m in sim.messages(group) if "A gentle reminder" in (m.text or "")]
+    answered = {m.reply_to.message_id for m in reminders if m.reply_to is not None}
+    assert answered == {m.message_id for m in sent}  # each kind, each member, once
+    assert chairing.message_id not in answered
+    assert not any(m.deleted for m in sent)  # remind mode deletes nothing
+
+
+async def test_an_anonymous_admin_runs_a_meeting_as_the_group(harness: Harness) -> None:
+    sim = harness.sim
+    group, admin, (ana, _, _, _) = group_with(sim)
+    sent = sim.send_text(admin, "/meeting start speaker", chat=group, as_anonymous_admin=True)
+    opening = await bot_says(sim, group, "stays here", after=sent.message_id)
+    assert "Speaker" in opening.text
+    await say(sim, ana, "/share", chat=group)
+    sent = sim.send_text(admin, "/next", chat=group, as_anonymous_admin=True)
+    await bot_says(sim, group, "Ana, you have the floor", after=sent.message_id)
