@@ -285,3 +285,22 @@ async def test_an_anonymous_admin_runs_a_meeting_as_the_group(harness: Harness) 
     await say(sim, ana, "/share", chat=group)
     sent = sim.send_text(admin, "/next", chat=group, as_anonymous_admin=True)
     await bot_says(sim, group, "Ana, you have the floor", after=sent.message_id)
+
+
+async def test_a_meeting_follows_its_group_to_a_supergroup_and_leaves_with_the_bot(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    admin = sim.add_user("Chair")
+    ana = sim.add_user("Ana")
+    group = sim.add_group(
+        "Small Group", supergroup=False, members=[ana], admins=[admin], bot_is_admin=True
+    )
+    await start(sim, admin, group)
+    bigger = sim.migrate_group(group)
+    await sim.wait_for(lambda: any(k[0] == bigger.id for k in meetings_in(harness.app.bot_data)))
+    raised = await say(sim, ana, "/share", chat=bigger)
+    assert "Ana, your hand is up" in raised.text
+    sim.my_chat_member_update(bigger, admin, "left")
+    await sim.wait_for(lambda: not meetings_in(harness.app.bot_data))
+    assert await harness.services.store.meetings(harness.clock()) == []

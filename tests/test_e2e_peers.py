@@ -345,3 +345,18 @@ async def test_forget_mid_chat_ends_it_and_erases_the_markers(harness: Harness) 
     assert room_of(harness.app).matchmaker.pairs == {}
     pseudonym = harness.services.keyring.pseudonym(member.id)
     assert pseudonym not in room_of(harness.app).chat_ids
+
+
+async def test_a_member_who_blocks_the_bot_leaves_the_chat_and_the_listener_hears(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    listener = await approved_listener(harness, "Cora", moderators_chat(sim))
+    member = sim.add_user("Dara", started=True)
+    await connect(sim, member, listener)
+    sim.block_bot(member)
+    await bot_says(sim, sim.private_chat(listener), "ended the chat")
+    assert room_of(harness.app).matchmaker.pairs == {}
+    gone = harness.services.keyring.pseudonym(member.id)
+    await sim.wait_for(lambda: gone not in room_of(harness.app).chat_ids)

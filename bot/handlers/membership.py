@@ -1,7 +1,8 @@
 """The bot joining, leaving or being blocked, and groups changing their id.
 
-Group settings live while the bot is in the group; a member who blocks the bot is treated
-as having asked /forget, since nothing can reach them any more.
+Group settings and a group's meeting live while the bot is in the group; a member who
+blocks the bot is treated as having asked /forget, since nothing can reach them any more,
+and leaves any peer chat, line or shift they were in.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from telegram.error import TelegramError
 from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from bot.handlers.common import App, Context, reply, services, text
+from bot.handlers.meetings import meetings_in
+from bot.handlers.peer_chat import leave_everything
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +32,15 @@ async def on_my_membership(update: Update, context: Context) -> None:
     svc = services(context)
     chat = change.chat
     if was_present and not is_present:
-        erased = await svc.store.forget(svc.keyring.pseudonym(chat.id))
+        who = svc.keyring.pseudonym(chat.id)
+        if chat.type == ChatType.PRIVATE:
+            # Nothing can reach them now: out of any peer chat, line or shift, and the
+            # other side of a chat is told it ended.
+            await leave_everything(context.application, who, notify_self=False)
+        meetings = meetings_in(context.application.bot_data)
+        for key in [key for key in meetings if key[0] == chat.id]:
+            del meetings[key]
+        erased = await svc.store.forget(who)
         logger.info("left a chat or was blocked; erased %d rows for it", erased)
     elif is_present and not was_present and chat.type != ChatType.PRIVATE:
         try:
@@ -47,6 +58,11 @@ async def on_migration(update: Update, context: Context) -> None:
     moved = await svc.store.move_chat(
         svc.keyring.pseudonym(old), svc.keyring.pseudonym(new), svc.keyring.seal(new)
     )
+    meetings = meetings_in(context.application.bot_data)
+    for key in [key for key in meetings if key[0] == old]:
+        meeting = meetings.pop(key)
+        meeting.chat_id = new
+        meetings[(new, key[1])] = meeting
     logger.info("a group became a supergroup; moved %d rows with it", moved)
 
 

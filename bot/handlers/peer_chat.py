@@ -448,18 +448,26 @@ async def end_chat(app: App, pair: Pair, *, ended_by: Pseudonym | None, how: str
     for who in (pair.member, pair.listener):
         still_listening = who == pair.listener and who in peers.matchmaker.listeners
         await _session(app, who, LISTENING if still_listening else None)
-        if who == ended_by and how in ("forget", "gone"):
-            continue
-        await tell(app, who, _ending_text(app, pair, who, ended_by, how))
-        if who == pair.member:
-            await tell(app, who, _say(app, who, "peer.way_back"), way_back_markup(app, who))
-        else:
-            await tell(app, who, _say(app, who, "peer.debrief"))
-        if who in peers.deletable:
-            markup = InlineKeyboardMarkup([[_button(app, who, "peer.delete_button", "del")]])
-            await tell(app, who, _say(app, who, "peer.delete_offer"), markup)
+        # Whoever left by /forget or by blocking the bot is not written to again.
+        if not (who == ended_by and how in ("forget", "gone")):
+            await _tell_chat_ended(app, pair, who, ended_by, how)
         peers.release(who)
     await match(app)
+
+
+async def _tell_chat_ended(
+    app: App, pair: Pair, who: Pseudonym, ended_by: Pseudonym | None, how: str
+) -> None:
+    """How it ended; the way back or a debrief; and the offer to delete the copies."""
+    peers = room_of(app)
+    await tell(app, who, _ending_text(app, pair, who, ended_by, how))
+    if who == pair.member:
+        await tell(app, who, _say(app, who, "peer.way_back"), way_back_markup(app, who))
+    else:
+        await tell(app, who, _say(app, who, "peer.debrief"))
+    if who in peers.deletable:
+        markup = InlineKeyboardMarkup([[_button(app, who, "peer.delete_button", "del")]])
+        await tell(app, who, _say(app, who, "peer.delete_offer"), markup)
 
 
 def _ending_text(app: App, pair: Pair, who: Pseudonym, ended_by: Pseudonym | None, how: str) -> str:
