@@ -90,7 +90,7 @@ TABLES: tuple[StoredTable, ...] = (
             "ref": "a random reference moderators' buttons carry instead of any id",
             "status": "pending, approved, declined or suspended",
             "guide_accepted": "whether the listener accepted the listeners' guide",
-            "sealed_chat": "the chat id, encrypted, to send the moderators' answer",
+            "sealed_chat": "the chat id, encrypted, to send the moderators' answers",
             "expires_at": "when the row is deleted: 180 days after the last change",
         },
         pseudonym_column="pseudonym",

@@ -721,6 +721,13 @@ class SqliteStore:
                 if entry.pseudonym_column is None:
                     continue
                 keeps = "" if entry.forget_keeps is None else f" AND NOT ({entry.forget_keeps})"
+                if entry.forget_keeps is not None and entry.sealed_column is not None:
+                    # What is kept keeps no way to reach the member.
+                    await self._db.execute(
+                        f"UPDATE {entry.name} SET {entry.sealed_column} = '' "  # noqa: S608 - names from the inventory
+                        f"WHERE {entry.pseudonym_column} = ? AND ({entry.forget_keeps})",
+                        (member,),
+                    )
                 cursor = await self._db.execute(
                     f"DELETE FROM {entry.name} WHERE {entry.pseudonym_column} = ?{keeps}",  # noqa: S608 - names from the inventory
                     (member,),

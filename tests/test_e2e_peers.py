@@ -266,6 +266,12 @@ async def test_report_reaches_the_moderators_and_can_suspend(harness: Harness) -
     await bot_says(sim, sim.private_chat(listener), "paused for you")
     again = await say(sim, listener, "/listen")
     assert "paused" in again.text
+    assert report.buttons == []  # the report stays readable, its button gone
+    suspended = await bot_says(sim, mod_chat, "is suspended")
+    press(sim, moderator, suspended, "Lift the suspension")
+    await bot_says(sim, sim.private_chat(listener), "lifted the pause")
+    back = await say(sim, listener, "/listen")
+    assert "on shift" in back.text
 
 
 async def test_listener_approval_and_decline(harness: Harness) -> None:

@@ -207,7 +207,7 @@ async def test_forget_keeps_the_protection_others_have_from_a_member(tmp_path: P
     try:
         await store.block(member, listener, NOW)
         await store.block(other, member, NOW)
-        suspended = ListenerRecord(listener, "abc123", "suspended", True, SealedId(""))
+        suspended = ListenerRecord(listener, "abc123", "suspended", True, KEYS.seal(302))
         await store.save_listener(suspended, NOW)
         await store.save_listener(
             ListenerRecord(member, "def456", "approved", True, KEYS.seal(301)), NOW
@@ -219,6 +219,7 @@ async def test_forget_keeps_the_protection_others_have_from_a_member(tmp_path: P
         kept = await store.listener(listener)
         assert kept is not None
         assert kept.status == "suspended"
+        assert kept.sealed_chat == SealedId("")  # kept, but with no way to reach them
         assert await store.blocks(NOW + BLOCK_LIFETIME) == set()
     finally:
         await store.close()

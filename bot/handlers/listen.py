@@ -42,6 +42,9 @@ from bot.store import ListenerRecord, PeerSession
 logger = logging.getLogger(__name__)
 
 FEATURE = "lsn"
+# What each moderators' button makes of a listener, and the state it acts on.
+_DECISIONS = {"ap": "approved", "de": "declined", "su": "suspended", "un": "approved"}
+_ACTS_ON = {"ap": "pending", "de": "pending", "su": "approved", "un": "suspended"}
 DEFAULT_SHIFT = timedelta(hours=2)
 MAX_CAP = 10
 _DURATION = re.compile(r"^(?:(\d{1,2})h)?(?:(\d{1,3})m(?:in)?)?$")
@@ -228,37 +231,41 @@ async def _ask_moderators(context: Context, ref: str) -> None:
 
 
 async def _moderate(update: Update, context: Context, action: str, args: tuple[str, ...]) -> None:
-    """Approve, decline or suspend, from the moderators' chat only (the button is bound
-    to that chat, so a copy pressed anywhere else has expired)."""
+    """Approve, decline, suspend or lift a suspension, from the moderators' chat only (the
+    button is bound to that chat, so a copy pressed anywhere else has expired). Each button
+    acts once, on a listener in the state it was made for."""
     svc = services(context)
     query = update.callback_query
     assert query is not None
     record = await svc.store.listener_by_ref(args[0]) if args else None
-    status = {"ap": "approved", "de": "declined", "su": "suspended"}[action]
-    decided = record is not None and (
-        record.status == "suspended" if action == "su" else record.status != "pending"
-    )
-    if record is None or decided:
+    if record is None or record.status != _ACTS_ON[action]:
         await query.answer(text(update, context, "moderators.already"))
         return
     await query.answer()
-    sealed = record.sealed_chat
-    kept = SealedId("") if status == "suspended" else sealed
-    await svc.store.save_listener(replace(record, status=status, sealed_chat=kept), svc.clock())
-    if status == "suspended":
-        # The report stays readable; only its button goes, and the decision follows it.
-        await _end_shift_of(context.application, record.who)
-        reported = peer_alias(args[1]) if len(args) > 1 else applicant_name(svc, record.ref)
-        await clear_buttons(update.effective_message)
-        await reply(update, context, svc.catalog.text("moderators.suspended", reported=reported))
-        await _tell_listener(context, sealed, "listen.suspended")
+    await svc.store.save_listener(replace(record, status=_DECISIONS[action]), svc.clock())
+    if action in ("ap", "de"):
+        done = svc.catalog.text(
+            f"moderators.{_DECISIONS[action]}", applicant=applicant_name(svc, record.ref)
+        )
+        try:
+            await query.edit_message_text(done, parse_mode=HTML)
+        except TelegramError as error:
+            logger.info("could not update a moderators' message: %s", type(error).__name__)
+        await _tell_listener(context, record.sealed_chat, f"listen.{_DECISIONS[action]}")
         return
-    done = svc.catalog.text(f"moderators.{status}", applicant=applicant_name(svc, record.ref))
-    try:
-        await query.edit_message_text(done, parse_mode=HTML)
-    except TelegramError as error:
-        logger.info("could not update a moderators' message: %s", type(error).__name__)
-    await _tell_listener(context, sealed, f"listen.{status}")
+    # Suspending or lifting: the report stays readable, its button goes, a line follows.
+    await clear_buttons(update.effective_message)
+    reported = peer_alias(args[1]) if len(args) > 1 else applicant_name(svc, record.ref)
+    if action == "su":
+        await _end_shift_of(context.application, record.who)
+        data = button_data(update, context, FEATURE, "un", *args[:2])
+        lift = InlineKeyboardButton(svc.catalog.text("moderators.lift"), callback_data=data)
+        body = svc.catalog.text("moderators.suspended", reported=reported)
+        await reply(update, context, body, markup=InlineKeyboardMarkup([[lift]]))
+        await _tell_listener(context, record.sealed_chat, "listen.suspended")
+    else:
+        await reply(update, context, svc.catalog.text("moderators.lifted", reported=reported))
+        await _tell_listener(context, record.sealed_chat, "listen.lifted")
 
 
 async def _end_shift_of(app: App, who: Pseudonym) -> None:
@@ -287,7 +294,7 @@ async def on_button(update: Update, context: Context) -> None:
     if data.action == "g" and data.args and is_private(update):
         await query.answer()
         await _guide_answered(update, context, data.args[0] == "ok")
-    elif data.action in ("ap", "de", "su"):
+    elif data.action in _DECISIONS:
         await _moderate(update, context, data.action, data.args)
     else:
         await query.answer(text(update, context, "buttons.expired"))
