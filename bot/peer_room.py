@@ -29,6 +29,8 @@ MAX_CHECKIN_WORDS = 1000
 # A sender this many messages ahead of the pace hears, once per burst, to slow down.
 FAST_TYPING_BACKLOG = 4
 REPORT_REASONS = ("harassment", "crisis", "spam", "other")
+# A check-in left without a choice of what would help is let go after this long.
+CHECKIN_OPEN_FOR = timedelta(minutes=30)
 
 
 @dataclass
@@ -36,6 +38,7 @@ class CheckIn:
     """A check-in in progress or just made: its mood and the member's own few words."""
 
     mood: str
+    made_at: datetime
     words: str = ""
     crisis: bool = False
 
@@ -108,6 +111,17 @@ class PeerRoom:
             return False
         asked.append(now)
         return True
+
+    def let_go_of_old_checkins(self, now: datetime) -> int:
+        """Forget check-ins left half-done (the member is not in line for a peer)."""
+        stale = [
+            who
+            for who, checkin in self.checkins.items()
+            if now - checkin.made_at >= CHECKIN_OPEN_FOR and not self.matchmaker.position(who)
+        ]
+        for who in stale:
+            del self.checkins[who]
+        return len(stale)
 
     def note_sent(self, who: Pseudonym, message_id: int) -> None:
         if who in self.matchmaker.pairs:

@@ -366,3 +366,24 @@ async def test_a_member_who_blocks_the_bot_leaves_the_chat_and_the_listener_hear
     assert room_of(harness.app).matchmaker.pairs == {}
     gone = harness.services.keyring.pseudonym(member.id)
     await sim.wait_for(lambda: gone not in room_of(harness.app).chat_ids)
+
+
+async def test_a_check_in_left_half_done_is_let_go(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Edda", started=True)
+    chat = sim.private_chat(member)
+    sent = sim.send_text(member, "/checkin")
+    ask = await bot_says(sim, chat, "How are you", after=sent.message_id)
+    press(sim, member, ask, "Getting by")
+    helps = await bot_says(sim, chat, "What would help", after=ask.message_id)
+    harness.clock.advance(timedelta(minutes=31))
+    await peer_tick_now(harness.app)
+    assert room_of(harness.app).checkins == {}
+    later = await say(sim, member, "hello again")
+    assert "I read commands" in later.text  # not taken as words for a check-in
+    query = sim.press_button(
+        member, helps, index=button_labels(helps).index("Talk with a peer now")
+    )
+    await sim.wait_for(lambda: query in sim.callback_answers)
+    assert "That check-in has ended" in str(sim.callback_answers[query]["text"])
+    assert room_of(harness.app).matchmaker.requests == []

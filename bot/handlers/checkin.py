@@ -115,7 +115,7 @@ async def _mood_chosen(update: Update, context: Context, mood: str) -> None:
     assert who is not None
     assert chat is not None
     now = svc.clock()
-    room(context).checkins[who] = CheckIn(mood)
+    room(context).checkins[who] = CheckIn(mood, now)
     for name in ("checkins", mood_counter(mood), hour_counter(now)):
         await svc.store.count(name, now)
     await clear_buttons(update.effective_message)

@@ -709,6 +709,7 @@ async def peer_tick_now(app: App) -> None:
     svc = services_of(app.bot_data)
     now = svc.clock()
     mm = peers.matchmaker
+    peers.let_go_of_old_checkins(now)
     for offer in mm.expire_offers(now):
         await close_offer(app, offer.listener, "peer.offer_expired")
         await _count(app, "peer_offers_expired")
