@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from telegram import ChatMember, Message, MessageEntity, ReplyParameters, Update
 from telegram.error import TelegramError
@@ -56,6 +57,17 @@ _SETTINGS = "porchlight.etiquette_settings"
 _ADMINS = "porchlight.admin_ids"
 _OUTSIDE = "porchlight.reminded_outside_meetings"
 DONE_MARK = "[done]"
+
+
+def forget_chat(bot_data: dict[Any, Any], chat_id: int) -> None:
+    """The bot left a group: drop what memory holds about it (settings, admins, reminded)."""
+    settings = bot_data.get(_SETTINGS, {})  # keyed (chat id, topic)
+    for key in [key for key in settings if key[0] == chat_id]:
+        del settings[key]
+    reminded = bot_data.get(_OUTSIDE, {})  # keyed ((chat id, topic), kind of reminder)
+    for key in [key for key in reminded if key[0][0] == chat_id]:
+        del reminded[key]
+    bot_data.get(_ADMINS, {}).pop(chat_id, None)
 
 
 async def settings_here(update: Update, context: Context) -> EtiquetteSettings:

@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from bot.handlers.common import App, Context, reply, services, text
+from bot.handlers.etiquette import forget_chat
 from bot.handlers.meetings import meetings_in
 from bot.handlers.peer_chat import leave_everything
 
@@ -40,6 +41,7 @@ async def on_my_membership(update: Update, context: Context) -> None:
         meetings = meetings_in(context.application.bot_data)
         for key in [key for key in meetings if key[0] == chat.id]:
             del meetings[key]
+        forget_chat(context.application.bot_data, chat.id)
         erased = await svc.store.forget(who)
         logger.info("left a chat or was blocked; erased %d rows for it", erased)
     elif is_present and not was_present and chat.type != ChatType.PRIVATE:
