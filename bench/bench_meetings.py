@@ -16,10 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
-import resource
-import statistics
 import sys
 import time
 from datetime import UTC, datetime
@@ -27,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inprocess import running_bot  # bench/, beside this script
+from inprocess import delays_line, machine, peak_memory, running_bot  # bench/, beside this script
 
 from bot.sim import BotApiSimulator, SimChat, SimUser
 
@@ -127,23 +123,18 @@ def report(
     sent_at: dict[tuple[int, int], float],
     delays: list[float],
 ) -> None:
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"command: python bench/bench_meetings.py --meetings {meetings} --members {members} "
         f"--messages {messages} --gap {gap}"
     )
-    print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores")
+    print(machine())
     print(
         f"{meetings} meetings, {members} members each, {total} messages, {len(sent_at)} crosstalk"
     )
     print(f"assessed {total} in {elapsed:.1f} s: {total / elapsed:.0f} a second")
     print(f"crosstalk deleted {len(delays)} of {len(sent_at)}")
-    p99 = statistics.quantiles(delays, n=100, method="inclusive")[98]
-    print(
-        f"delay to the deletion: median {statistics.median(delays) * 1000:.0f} ms, "
-        f"p99 {p99 * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms"
-    )
-    print(f"peak memory (bot and simulator, one process): {peak_mb:.0f} MB")
+    print(delays_line("deletion", delays))
+    print(peak_memory())
 
 
 def main() -> None:

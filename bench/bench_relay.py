@@ -17,10 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
-import resource
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -29,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inprocess import running_bot  # bench/, beside this script
+from inprocess import delays_line, machine, peak_memory, running_bot  # bench/, beside this script
 
 from bot.handlers.common import App
 from bot.handlers.peer_chat import room_of
@@ -126,18 +122,13 @@ def report(
     delays: list[float],
     elapsed: float,
 ) -> None:
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"command: python bench/bench_relay.py --chats {chats} --messages {messages} --gap {gap}")
-    print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores")
+    print(machine())
     print(f"{chats} live chats, {expected} messages written ({messages} per side, {gap} s apart)")
     print(f"relayed {len(arrived)} in {elapsed:.1f} s: {len(arrived) / elapsed:.0f} a second")
     print(f"lost {expected - len(arrived)}")
-    p99 = statistics.quantiles(delays, n=100, method="inclusive")[98]
-    print(
-        f"delay to the copy: median {statistics.median(delays) * 1000:.0f} ms, "
-        f"p99 {p99 * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms"
-    )
-    print(f"peak memory (bot and simulator, one process): {peak_mb:.0f} MB")
+    print(delays_line("copy", delays))
+    print(peak_memory())
 
 
 def main() -> None:

@@ -4,6 +4,10 @@ drive members through the simulator's driver."""
 from __future__ import annotations
 
 import asyncio
+import os
+import platform
+import resource
+import statistics
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -49,3 +53,21 @@ async def running_bot(now: datetime) -> AsyncIterator[tuple[BotApiSimulator, App
                 stop.set()
                 await polling
                 await prepared.close()
+
+
+def machine() -> str:
+    return f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores"
+
+
+def delays_line(what: str, delays: list[float]) -> str:
+    """Median, 99th percentile and slowest of delays in seconds, as milliseconds."""
+    p99 = statistics.quantiles(delays, n=100, method="inclusive")[98]
+    return (
+        f"delay to the {what}: median {statistics.median(delays) * 1000:.0f} ms, "
+        f"p99 {p99 * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms"
+    )
+
+
+def peak_memory() -> str:
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return f"peak memory (bot and simulator, one process): {peak_mb:.0f} MB"
