@@ -78,6 +78,7 @@ TABLES: tuple[StoredTable, ...] = (
             "zone": "the time zone that minute is in",
             "last_delivered": "the local day of the last delivery",
             "next_due_at": "when the next delivery is due",
+            "language": "the language to deliver in, such as es",
             "expires_at": "when the row is deleted if deliveries stop reaching the chat",
         },
         pseudonym_column="pseudonym",

@@ -46,6 +46,7 @@ class Subscription:
     zone: str
     last_delivered: date | None
     next_due_at: datetime
+    language: str = "en"  # the catalogue to deliver in (the member's Telegram language)
 
 
 # Each entry moves the schema one version on; never edit one that has shipped.
@@ -149,6 +150,9 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (pseudonym, thread_id)
     );
     CREATE INDEX etiquette_settings_expiry ON etiquette_settings (expires_at);
+    """,
+    """
+    ALTER TABLE subscriptions ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
     """,
 )
 
@@ -414,11 +418,12 @@ class SqliteStore:
         async with self._transaction():
             await self._db.execute(
                 "INSERT INTO subscriptions (pseudonym, kind, thread_id, sealed_chat, minute, "
-                "zone, last_delivered, next_due_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "zone, last_delivered, next_due_at, expires_at, language) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (pseudonym, kind, thread_id) DO UPDATE SET "
                 "sealed_chat = excluded.sealed_chat, minute = excluded.minute, "
                 "zone = excluded.zone, next_due_at = excluded.next_due_at, "
-                "expires_at = excluded.expires_at",
+                "expires_at = excluded.expires_at, language = excluded.language",
                 (
                     sub.chat,
                     sub.kind,
@@ -429,6 +434,7 @@ class SqliteStore:
                     _day(sub.last_delivered),
                     _epoch(sub.next_due_at),
                     _epoch(max(now, sub.next_due_at) + SUBSCRIPTION_LIFETIME),
+                    sub.language,
                 ),
             )
 
@@ -451,7 +457,8 @@ class SqliteStore:
 
     async def _subscriptions(self, where: str, values: tuple[object, ...]) -> list[Subscription]:
         columns = (
-            "pseudonym, kind, thread_id, sealed_chat, minute, zone, last_delivered, next_due_at"
+            "pseudonym, kind, thread_id, sealed_chat, minute, zone, last_delivered, next_due_at, "
+            "language"
         )
         query = f"SELECT {columns} FROM subscriptions WHERE {where}"  # noqa: S608 - fixed clauses above
         async with self._db.execute(query, values) as cursor:
@@ -466,6 +473,7 @@ class SqliteStore:
                 zone=str(row[5]),
                 last_delivered=None if row[6] is None else date.fromisoformat(row[6]),
                 next_due_at=datetime.fromtimestamp(int(row[7]), UTC),
+                language=str(row[8]),
             )
             for row in rows
         ]

@@ -169,3 +169,17 @@ async def test_stats_count_check_ins_and_chats_without_ids(harness: Harness) -> 
     assert "Talk with a peer now 1" in stats.text
     assert "under 1m 1" in stats.text
     assert str(member.id) not in stats.text
+
+
+@pytest.mark.parametrize("settings_overrides", [PEER_SETTINGS])
+async def test_a_nudge_comes_in_the_member_s_language(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+    member = sim.add_user("Lucia", language_code="es", started=True)
+    await say(sim, member, "/checkin remind 21:30")
+    harness.clock.now = datetime(2027, 3, 1, 21, 30, tzinfo=UTC)
+    await deliver_now(harness.app)
+    chat = sim.private_chat(member)
+    nudge = await sim.wait_for(lambda: next((m for m in sim.messages(chat) if m.buttons), None))
+    assert "Lo estoy pasando muy mal" in button_labels(nudge)
+    assert "Really struggling" not in button_labels(nudge)

@@ -26,6 +26,7 @@ from bot.handlers.common import (
     chat_pseudonym,
     is_group_admin,
     is_private,
+    language,
     reply,
     services,
     text,
@@ -108,6 +109,7 @@ async def schedule(update: Update, context: Context, kind: str, minute: int) -> 
         zone=zone or "UTC",
         last_delivered=None,
         next_due_at=next_due(minute, zone_info(zone or "UTC"), after=now, delivered=None),
+        language=language(update, context),
     )
     existing = await svc.store.subscription(chat, kind, subscription.thread_id)
     if existing is not None and existing.last_delivered is not None:
@@ -201,7 +203,7 @@ def delivery_text(svc: Services, subscription: Subscription) -> str:
     """What a subscription receives: the reflection for its local day."""
     day = local_day(subscription.next_due_at, zone_info(subscription.zone))
     reflection = svc.reflections[day_key(day.month, day.day)]
-    lang = "en"
+    lang = subscription.language
     months = svc.catalog.text("reflections.months", lang).split()
     return render_reflection(svc.catalog, lang, reflection, f"{day.day} {months[day.month - 1]}")
 
@@ -209,16 +211,17 @@ def delivery_text(svc: Services, subscription: Subscription) -> str:
 def _sender(bot: ExtBot[str], svc: Services) -> Sender:
     async def send(chat_id: int, thread_id: int | None, subscription: Subscription) -> None:
         if subscription.kind == NUDGE:
+            lang = subscription.language
             await bot.send_message(
                 chat_id,
-                svc.catalog.text("checkin.nudge", "en"),
+                svc.catalog.text("checkin.nudge", lang),
                 parse_mode=HTML,
-                reply_markup=mood_markup(svc, chat_id),
+                reply_markup=mood_markup(svc, chat_id, lang),
                 rate_limit_args=BROADCAST,
             )
             return
         share = InlineKeyboardButton(
-            svc.catalog.text("reflections.share", "en"),
+            svc.catalog.text("reflections.share", subscription.language),
             switch_inline_query=day_key(*_month_day(subscription)),
         )
         await bot.send_message(
