@@ -115,6 +115,18 @@ async def connect(
     return to_member, to_listener
 
 
+async def live_chat(
+    harness: Harness, listener_name: str, member_name: str
+) -> tuple[SimUser, SimUser]:
+    """A listener approved and on shift, a member checked in and connected to them, and
+    the relay's pacing shortened: the (listener, member) of a live peer chat."""
+    fast_relay(harness)
+    listener = await approved_listener(harness, listener_name, moderators_chat(harness.sim))
+    member = harness.sim.add_user(member_name, started=True)
+    await connect(harness.sim, member, listener)
+    return listener, member
+
+
 def last_text(sim: BotApiSimulator, user: SimUser) -> str:
     messages = sim.messages(sim.private_chat(user))
     return messages[-1].text or "" if messages else ""

@@ -18,6 +18,7 @@ from tests.peer_helpers import (
     bot_says,
     connect,
     fast_relay,
+    live_chat,
     moderators_chat,
     press,
 )
@@ -29,10 +30,7 @@ OPERATOR_CHAT = -1009990003
 @pytest.mark.parametrize("settings_overrides", [PEER_SETTINGS])
 async def test_relay_is_paced_in_order_and_a_fast_typist_is_told(harness: Harness) -> None:
     sim = harness.sim
-    fast_relay(harness)
-    listener = await approved_listener(harness, "Pace", moderators_chat(sim))
-    member = sim.add_user("Quick", started=True)
-    await connect(sim, member, listener)
+    listener, member = await live_chat(harness, "Pace", "Quick")
     room_of(harness.app).pacer.interval = 1.0  # Telegram's pace for one chat
     for number in range(6):
         sim.send_text(member, f"line {number}")
@@ -155,10 +153,7 @@ async def test_a_report_without_moderators_still_blocks(harness: Harness) -> Non
 )
 async def test_stats_count_check_ins_and_chats_without_ids(harness: Harness) -> None:
     sim = harness.sim
-    fast_relay(harness)
-    listener = await approved_listener(harness, "Count", moderators_chat(sim))
-    member = sim.add_user("Tally", started=True)
-    await connect(sim, member, listener)
+    _, member = await live_chat(harness, "Count", "Tally")
     await say(sim, member, "/end")
     operator = sim.add_user("Op")
     room = sim.add_group("Ops", members=[operator], admins=[operator], chat_id=OPERATOR_CHAT)

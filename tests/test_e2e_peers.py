@@ -17,6 +17,7 @@ from tests.peer_helpers import (
     check_in,
     connect,
     fast_relay,
+    live_chat,
     moderators_chat,
     offer_to,
     press,
@@ -78,10 +79,7 @@ async def test_check_in_match_accept_and_relay_both_ways(harness: Harness) -> No
 
 async def test_media_is_refused_and_edits_are_not_relayed(harness: Harness) -> None:
     sim = harness.sim
-    fast_relay(harness)
-    listener = await approved_listener(harness, "Ines", moderators_chat(sim))
-    member = sim.add_user("Piet", started=True)
-    await connect(sim, member, listener)
+    listener, member = await live_chat(harness, "Ines", "Piet")
     before = len(sim.messages(sim.private_chat(listener)))
     sim.send_photo(member)
     refused = await bot_says(sim, sim.private_chat(member), "wasn't passed on")
@@ -150,10 +148,7 @@ async def test_a_crisis_check_in_jumps_the_line_and_the_listener_is_told(harness
 
 async def test_crisis_language_in_the_relay_on_both_sides(harness: Harness) -> None:
     sim = harness.sim
-    fast_relay(harness)
-    listener = await approved_listener(harness, "Gus", moderators_chat(sim))
-    member = sim.add_user("Hana", started=True)
-    await connect(sim, member, listener)
+    listener, member = await live_chat(harness, "Gus", "Hana")
     sim.send_text(member, "honestly I want to kill myself")
     await bot_says(sim, sim.private_chat(member), "talk to someone right now")
     await bot_says(sim, sim.private_chat(listener), "I want to kill myself")
@@ -167,10 +162,7 @@ async def test_crisis_language_in_the_relay_on_both_sides(harness: Harness) -> N
 
 async def test_end_way_back_and_deleting_the_copies(harness: Harness) -> None:
     sim = harness.sim
-    fast_relay(harness)
-    listener = await approved_listener(harness, "Iris", moderators_chat(sim))
-    member = sim.add_user("Jonas", started=True)
-    await connect(sim, member, listener)
+    listener, member = await live_chat(harness, "Iris", "Jonas")
     sim.send_text(listener, "glad you reached out")
     await bot_says(sim, sim.private_chat(member), "glad you reached out")
     await say(sim, member, "/end")
@@ -190,10 +182,7 @@ async def test_end_way_back_and_deleting_the_copies(harness: Harness) -> None:
 
 async def test_idle_chat_warns_then_ends(harness: Harness) -> None:
     sim = harness.sim
-    fast_relay(harness)
-    listener = await approved_listener(harness, "Kai", moderators_chat(sim))
-    member = sim.add_user("Lena", started=True)
-    await connect(sim, member, listener)
+    listener, member = await live_chat(harness, "Kai", "Lena")
     harness.clock.advance(timedelta(minutes=15))
     await peer_tick_now(harness.app)
     await bot_says(sim, sim.private_chat(member), "quiet for 15 minutes")
@@ -225,10 +214,7 @@ async def test_hand_over_goes_to_the_next_listener_who_sees_nothing(harness: Har
 
 async def test_block_means_never_matched_again(harness: Harness) -> None:
     sim = harness.sim
-    fast_relay(harness)
-    listener = await approved_listener(harness, "Pia", moderators_chat(sim))
-    member = sim.add_user("Rafa", started=True)
-    await connect(sim, member, listener)
+    listener, member = await live_chat(harness, "Pia", "Rafa")
     await say(sim, member, "/block")
     await bot_says(sim, sim.private_chat(member), "never be matched again")
     floor = sim.private_chat(listener).last_message_id
@@ -342,10 +328,7 @@ async def test_a_restart_mid_chat_tells_both_sides(harness: Harness) -> None:
 
 async def test_forget_mid_chat_ends_it_and_erases_the_markers(harness: Harness) -> None:
     sim = harness.sim
-    fast_relay(harness)
-    listener = await approved_listener(harness, "Abe", moderators_chat(sim))
-    member = sim.add_user("Bea", started=True)
-    await connect(sim, member, listener)
+    listener, member = await live_chat(harness, "Abe", "Bea")
     await say(sim, member, "/forget")
     await bot_says(sim, sim.private_chat(listener), "ended the chat")
     assert room_of(harness.app).matchmaker.pairs == {}
@@ -357,10 +340,7 @@ async def test_a_member_who_blocks_the_bot_leaves_the_chat_and_the_listener_hear
     harness: Harness,
 ) -> None:
     sim = harness.sim
-    fast_relay(harness)
-    listener = await approved_listener(harness, "Cora", moderators_chat(sim))
-    member = sim.add_user("Dara", started=True)
-    await connect(sim, member, listener)
+    listener, member = await live_chat(harness, "Cora", "Dara")
     sim.block_bot(member)
     await bot_says(sim, sim.private_chat(listener), "ended the chat")
     assert room_of(harness.app).matchmaker.pairs == {}
