@@ -32,8 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.patterns import PatternError, compile_alternation
-from bot.safety import Level
-from bot.safety import assess as assess_crisis
+from bot.safety import Level, assess_rules
 from bot.textfold import fold
 
 ETIQUETTE_DIR = Path(__file__).parent / "content" / "etiquette"
@@ -253,7 +252,7 @@ def _signs(message: MeetingMessage, reading: _Reading, lexicon: Lexicon) -> list
 
 def _in_distress(message: MeetingMessage, lexicon: Lexicon) -> bool:
     return bool(lexicon.despair.search(fold(message.text))) or (
-        assess_crisis(message.text).level is Level.CRISIS
+        assess_rules(message.text).level is Level.CRISIS
     )
 
 

@@ -22,6 +22,7 @@ class AnswerKind(StrEnum):
     CRISIS = "c"  # crisis language in a private chat
     OVERDOSE = "o"  # an overdose, the writer's or someone else's
     CONCERN = "w"  # worrying, but not a crisis
+    UNSURE = "u"  # perhaps worrying: the model could not rule a crisis out
     GROUP = "g"  # crisis language in a group: a post for everyone, pointing at no one
 
 
@@ -55,6 +56,9 @@ def render(catalog: Catalog, language: str, kind: AnswerKind, region_code: str |
     def t(key: str, **values: object) -> str:
         return catalog.text(key, language, **values)
 
+    if kind is AnswerKind.UNSURE:
+        # Most such messages are everyday words: a light question, the lines one tap away.
+        return Rendered(t("concern.unsure"), _links(catalog, region))
     parts: list[str] = []
     if kind is AnswerKind.OVERDOSE:
         parts.append(t("overdose.call_first", number=emergency))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.callbacks import CallbackCodec
@@ -13,6 +13,7 @@ from bot.library import Library
 from bot.meeting_formats import MeetingFormat
 from bot.privacy import Keyring
 from bot.reflections import Reflection
+from bot.safety.assessor import Assessor, RecentCrises
 from bot.search import LibrarySearch
 from bot.store import Store
 
@@ -31,6 +32,9 @@ class Services:
     reflections: dict[str, Reflection]
     search: LibrarySearch
     meeting_formats: dict[str, MeetingFormat]
+    assessor: Assessor
+    # Who had a crisis verdict in the last few minutes (pseudonyms and times, memory only).
+    recent_crises: RecentCrises = field(default_factory=RecentCrises)
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:

@@ -16,6 +16,7 @@ from bot.meeting_formats import load_formats
 from bot.privacy import SECRET_FILE_NAME, Keyring, SecretFileError, load_or_create_secret
 from bot.problems import ContentError
 from bot.reflections import load_reflections, missing_days
+from bot.safety.assessor import Assessor
 from bot.search import LibrarySearch
 from bot.services import Services
 from bot.store import DATABASE_FILE_NAME, SqliteStore, StoreError
@@ -33,6 +34,7 @@ class Prepared:
     lock: DataFolderLock
 
     async def close(self) -> None:
+        await self.services.assessor.close()
         await self.services.store.close()
         self.lock.release()
 
@@ -111,6 +113,7 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
         reflections=reflections,
         search=LibrarySearch(library),
         meeting_formats=meeting_formats,
+        assessor=await Assessor.start(),
     )
     return Prepared(services, lock)
 

@@ -12,6 +12,7 @@ SAFETY_COUNTERS = (
     "crisis_private",
     "overdose_private",
     "concern_private",
+    "unsure_private",
     "crisis_group",
     "overdose_group",
 )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from telegram import Bot
 
 from bot.catalog import Catalog
 from bot.priority import BROADCAST
+from bot.safety import Level, assess_rules
+from bot.safety.assessor import Assessor
 from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser
 from tests.conftest import Harness
 from tests.test_e2e_foundation import button_labels, say
@@ -242,17 +245,24 @@ async def test_operators_see_counts_only_in_their_chat(harness: Harness) -> None
     sim = harness.sim
     member = sim.add_user("Lee", started=True)
     await say(sim, member, "i want to die")
-    await say(sim, member, "he's not breathing")
-    await say(sim, member, "this craving is killing me")
+    # Others: a member's next words within minutes of a crisis are read as one too.
+    await say(sim, sim.add_user("Max", started=True), "he's not breathing")
+    await say(sim, sim.add_user("Ned", started=True), "this craving is killing me")
     not_here = await say(sim, member, "/stats")
     assert "I don't know that command" in not_here.text
     operator = sim.add_user("Operator")
     room = sim.add_group("Operators", members=[operator], admins=[operator], chat_id=OPERATOR_CHAT)
     stats = await say(sim, operator, "/stats", chat=room)
     today = harness.clock().date().isoformat()
-    assert f"{today}  1 · 1 · 1 · 0 · 0" in stats.text
+    assert f"{today}  1 · 1 · 1 · 0 · 0 · 0" in stats.text
     assert "Lee" not in stats.text
     assert str(member.id) not in stats.text
+    assert "crisis model" not in stats.text
+    # With the crisis model off, the operator hears it first.
+    await harness.services.assessor.close()
+    harness.services.assessor = Assessor(None, "the sentence encoder is missing")
+    stats = await say(sim, operator, "/stats", chat=room)
+    assert stats.text.startswith("The crisis model is off (the sentence encoder is missing)")
 
 
 @pytest.mark.parametrize("fault", ["500", "502", "drop", "429"])
@@ -266,3 +276,28 @@ async def test_a_crisis_answer_is_tried_again_when_telegram_fails(
     assert answer.text.startswith(OPENING)
     failed = [c for c in sim.calls_to("sendMessage") if c.status != 200]
     assert len(failed) == 1
+
+
+async def test_a_crisis_in_words_no_rule_was_written_for_is_answered(harness: Harness) -> None:
+    member = harness.sim.add_user("Pim", started=True)
+    words = "I'm in the bathroom with a razor"
+    assert assess_rules(words).level is not Level.CRISIS, "the learned layer's case"
+    answer = await say(harness.sim, member, words)
+    assert answer.text.startswith(OPENING)
+
+
+async def test_distress_right_after_a_crisis_is_read_as_one(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Rio", started=True)
+    later = sim.add_user("Sol", started=True)
+    # Alone, it is a concern: the gentle answer.
+    gentle = await say(sim, later, "what's the point of anything")
+    assert gentle.text.startswith(CATALOG.text("concern.opening", "en"))
+    first = await say(sim, member, "i want to kill myself tonight")
+    assert first.text.startswith(OPENING)
+    again = await say(sim, member, "what's the point of anything")
+    assert again.text.startswith(OPENING)
+    # Ten minutes on, the same words are read on their own again.
+    harness.clock.advance(timedelta(minutes=11))
+    calmer = await say(sim, member, "what's the point of anything")
+    assert calmer.text.startswith(CATALOG.text("concern.opening", "en"))

@@ -13,6 +13,7 @@ import pytest
 
 from bot.app import build_application
 from bot.runner import run_polling, run_webhook
+from bot.safety.assessor import Assessor
 from bot.sim import BotApiSimulator, SimUser
 from bot.startup import Prepared, prepare
 from tests.conftest import MovableClock, make_settings
@@ -170,3 +171,23 @@ async def test_switching_from_webhook_to_polling_loses_no_update(
         stop.set()
         await asyncio.wait_for(polling, timeout=15)
         await running.prepared.close()
+
+
+async def test_healthz_says_degraded_when_the_crisis_model_is_off(hook: Hook) -> None:
+    """The bot still serves, on its rules alone, and says so to whoever watches it."""
+    health = f"http://127.0.0.1:{hook.port}/healthz"
+    services = hook.prepared.services
+    await services.assessor.close()
+    services.assessor = Assessor(None, "classifier.json cannot be read")
+    async with aiohttp.ClientSession() as session:
+        for _ in range(60):  # the first tick runs a second after start
+            async with session.get(health) as answer:
+                body = await answer.text()
+                if answer.status == 200:
+                    break
+            await asyncio.sleep(0.1)
+    assert answer.status == 200
+    assert body.startswith("degraded: crisis model off (classifier.json cannot be read)")
+    member = hook.sim.add_user("Ola", started=True)
+    answer_to = await say(hook.sim, member, "i want to kill myself tonight")
+    assert answer_to.text.startswith("I'm really glad you told me")

@@ -65,7 +65,10 @@ async def run_scenario(sim: BotApiSimulator) -> SimChat:
     await sim.next_bot_message(sim.private_chat(users[0]), after=sent.message_id)
     sim.send_text(users[1], GROUP_WORDS, chat=group)
     sent = sim.send_text(users[2], GROUP_CRISIS_WORDS, chat=group)
-    await sim.next_bot_message(group, after=sent.message_id)
+    # The crisis post, then the answer to /resources.
+    await sim.wait_for(
+        lambda: len([m for m in sim.messages(group) if m.message_id > sent.message_id]) >= 2
+    )
     sent = sim.send_text(users[0], "/crisisposts off", chat=group)
     await sim.next_bot_message(group, after=sent.message_id)
     return group

@@ -1,4 +1,5 @@
-"""The crisis assessor: the labelled set's floors, the named hard cases, and the lexicon."""
+"""The crisis assessor: the labelled corpus, the floors in grouped cross-validation, the
+named hard cases, the shipped model's pin, and the rules' lexicon."""
 
 from __future__ import annotations
 
@@ -9,66 +10,73 @@ from pathlib import Path
 import pytest
 
 from bot.safety import Level, LexiconError, assess, load_lexicon
-
-# The batches the rules were written from; later batches measure the learned layer.
-LABELLED = sorted((Path(__file__).parent / "data").glob("safety_labelled*.jsonl"))[:3]
-CRISIS_RECALL_FLOOR = 0.97
-NONE_TO_CRISIS_CEILING = 0.05
-
-
-def labelled() -> list[dict[str, str]]:
-    rows: list[dict[str, str]] = []
-    for path in LABELLED:
-        with path.open(encoding="utf-8") as handle:
-            rows += [json.loads(line) for line in handle if line.strip()]
-    return rows
-
-
-def test_the_labelled_set_is_big_enough_and_well_formed() -> None:
-    rows = labelled()
-    assert len(LABELLED) >= 2
-    assert len(rows) >= 300
-    counts = Counter(row["label"] for row in rows)
-    assert counts["CRISIS"] >= 100
-    assert counts["NONE"] >= 100
-    assert counts["CONCERN"] >= 50
-    assert {row["language"] for row in rows} == {"en", "es"}
-    texts = [row["text"].strip().lower() for row in rows]
-    assert len(texts) == len(set(texts)), "no duplicates"
+from bot.safety.model import (
+    CLASSIFIER_FILE,
+    Classifier,
+    EncoderPin,
+    ModelUnavailable,
+    UniversalSentenceEncoder,
+)
+from bot.safety.train import (
+    CRISIS_AT_LEAST_CONCERN_FLOOR,
+    CRISIS_RECALL_FLOOR,
+    NONE_TO_CRISIS_CEILING,
+    Example,
+    OutOfFold,
+    cross_validate,
+    figures_by_language,
+    load_examples,
+)
+from bot.textfold import fold
 
 
-def test_crisis_recall_and_false_alarms_meet_the_floors() -> None:
-    rows = labelled()
-    crisis = [row for row in rows if row["label"] == "CRISIS"]
-    calm = [row for row in rows if row["label"] == "NONE"]
-    missed = [r for r in crisis if assess(r["text"], r["language"]).level is not Level.CRISIS]
-    raised = [r for r in calm if assess(r["text"], r["language"]).level is Level.CRISIS]
-    recall = 1 - len(missed) / len(crisis)
-    false_alarms = len(raised) / len(calm)
-    print(
-        f"\ncrisis recall {recall:.3f} ({len(crisis) - len(missed)}/{len(crisis)}); "
-        f"NONE raised to CRISIS {false_alarms:.3f} ({len(raised)}/{len(calm)})"
-    )
-    for row in missed:
-        print(f"  missed: {row['language']} {row['kind']}: {row['text']}")
-    for row in raised:
-        print(f"  raised: {row['language']} {row['kind']}: {row['text']}")
-    assert recall >= CRISIS_RECALL_FLOOR
-    assert false_alarms <= NONE_TO_CRISIS_CEILING
+@pytest.fixture(scope="module")
+def examples() -> list[Example]:
+    return load_examples()
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_each_language_meets_the_floors_on_its_own(language: str) -> None:
-    rows = [row for row in labelled() if row["language"] == language]
-    crisis = [r for r in rows if r["label"] == "CRISIS"]
-    calm = [r for r in rows if r["label"] == "NONE"]
-    hit = sum(assess(r["text"], language).level is Level.CRISIS for r in crisis)
-    raised = sum(assess(r["text"], language).level is Level.CRISIS for r in calm)
-    print(
-        f"\n{language}: crisis recall {hit / len(crisis):.3f}, NONE raised {raised / len(calm):.3f}"
-    )
-    assert hit / len(crisis) >= CRISIS_RECALL_FLOOR
-    assert raised / len(calm) <= NONE_TO_CRISIS_CEILING
+@pytest.fixture(scope="module")
+def out_of_fold(examples: list[Example]) -> OutOfFold:
+    return cross_validate(examples, UniversalSentenceEncoder(), EncoderPin.of_installed())
+
+
+def test_the_corpus_is_big_varied_and_free_of_duplicates(examples: list[Example]) -> None:
+    labels = Counter(example.label for example in examples)
+    assert len(examples) >= 3000
+    assert labels[Level.CRISIS] >= 1200
+    assert labels[Level.CONCERN] >= 600
+    assert labels[Level.NONE] >= 1200
+    assert sum(example.language == "es" for example in examples) >= 800
+    # Written by several hands: cross-validation holds out one batch at a time.
+    assert len({example.batch for example in examples}) >= 8
+    folded = [" ".join(fold(example.text).split()) for example in examples]
+    repeated = [text for text, count in Counter(folded).items() if count > 1]
+    assert repeated == [], "no message twice"
+
+
+def test_cross_validation_meets_the_floors_overall_and_per_language(
+    out_of_fold: OutOfFold,
+) -> None:
+    thresholds = Classifier.load().thresholds
+    by_language = figures_by_language(out_of_fold.examples, out_of_fold.verdicts(thresholds))
+    for name, found in by_language.items():
+        print(
+            f"\n{name}: CRISIS recall {found.crisis_recall:.3f}, at least CONCERN "
+            f"{found.crisis_at_least_concern:.3f}, NONE raised to CRISIS "
+            f"{found.none_to_crisis:.3f}"
+        )
+    for name, found in by_language.items():
+        assert found.crisis_recall >= CRISIS_RECALL_FLOOR, name
+        assert found.crisis_at_least_concern >= CRISIS_AT_LEAST_CONCERN_FLOOR, name
+        assert found.none_to_crisis <= NONE_TO_CRISIS_CEILING, name
+
+
+def test_the_model_adds_what_the_rules_miss(out_of_fold: OutOfFold) -> None:
+    """Both layers earn their place: the combined reading beats the rules alone."""
+    rules = figures_by_language(out_of_fold.examples, out_of_fold.verdicts(None))["all"]
+    thresholds = Classifier.load().thresholds
+    both = figures_by_language(out_of_fold.examples, out_of_fold.verdicts(thresholds))["all"]
+    assert both.crisis_recall > rules.crisis_recall
 
 
 @pytest.mark.parametrize(
@@ -83,15 +91,40 @@ def test_each_language_meets_the_floors_on_its_own(language: str) -> None:
         ("I killed it at work today", Level.NONE),
         ("my phone died", Level.NONE),
         ("I'd kill for a coffee", Level.NONE),
-        ("I'm not suicidal", Level.NONE),
-        ("ten years ago I wanted to die", Level.NONE),
         ("our topic tonight is suicide prevention", Level.NONE),
         ("quiero morirme", Level.CRISIS),
         ("me muero de hambre", Level.NONE),
     ],
 )
-def test_the_cases_the_issue_names(text: str, level: Level) -> None:
+def test_the_cases_the_first_issue_named(text: str, level: Level) -> None:
     assert assess(text).level is level
+
+
+def test_a_negation_is_never_a_crisis() -> None:
+    # The model may still ask gently (a concern): someone raised the word unprompted.
+    assert assess("I'm not suicidal").level is not Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Missed by the rules alone, measured on an unseen batch.
+        "I just took like 40 of my sleeping pills",
+        "I'm in the bathroom with a razor",
+        "I've got a gun in the drawer and I keep looking at it",
+        # Spanish from a member whose Telegram is in English: every layer runs for everyone.
+        "quiero morir",
+    ],
+)
+def test_words_no_rule_was_written_for_are_a_crisis(text: str) -> None:
+    assert assess(text).level is Level.CRISIS
+
+
+def test_right_after_a_crisis_an_unsure_reading_counts_as_one() -> None:
+    assert assess("what's the point of anything").level is Level.CONCERN
+    assert assess("what's the point of anything", after_crisis=True).level is Level.CRISIS
+    calmer = assess("thank you, I'm going to call them now", after_crisis=True)
+    assert calmer.level is not Level.CRISIS
 
 
 def test_overdose_is_recognised_as_such() -> None:
@@ -103,6 +136,38 @@ def test_reasons_name_the_rules() -> None:
     verdict = assess("I'm not suicidal, I just can't sleep")
     assert verdict.level is Level.CONCERN
     assert "negated:suicidal" in verdict.reasons
+
+
+def test_the_shipped_classifier_pins_the_installed_encoder() -> None:
+    classifier = Classifier.load()
+    classifier.encoder.check()
+    assert classifier.encoder.files, "the pin names the encoder's files"
+    assert all(len(digest) == 64 for digest in classifier.encoder.files.values())
+
+
+def test_a_changed_encoder_or_classifier_is_refused(tmp_path: Path) -> None:
+    data = json.loads(CLASSIFIER_FILE.read_text())
+    path, digest = next(iter(data["encoder"]["files"].items()))
+    data["encoder"]["files"][path] = "0" * 64
+    changed = tmp_path / "classifier.json"
+    numbers = CLASSIFIER_FILE.with_suffix(".npz").read_bytes()
+    changed.with_suffix(".npz").write_bytes(numbers)
+    changed.write_text(json.dumps(data))
+    with pytest.raises(ModelUnavailable, match="SHA-256"):
+        Classifier.load(changed).encoder.check()
+    data["encoder"]["files"][path] = digest
+    data["encoder"]["version"] = "0.0.1"
+    changed.write_text(json.dumps(data))
+    with pytest.raises(ModelUnavailable, match=r"trained on 0\.0\.1"):
+        Classifier.load(changed).encoder.check()
+    data["encoder"]["version"] = "0.2.1"
+    changed.write_text(json.dumps(data))
+    changed.with_suffix(".npz").write_bytes(numbers[:-1] + bytes([numbers[-1] ^ 1]))
+    with pytest.raises(ModelUnavailable, match="does not match its SHA-256"):
+        Classifier.load(changed)
+    changed.write_text("{not json")
+    with pytest.raises(ModelUnavailable, match="cannot be read"):
+        Classifier.load(changed)
 
 
 def test_a_malformed_lexicon_is_a_clear_error(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot.handlers.common import NEW_MESSAGES, App, Context, language, reply, services
+from bot.handlers.common import NEW_MESSAGES, App, Context, language, reply, services, text
 from bot.services import services_of
 from bot.stats import render_stats, stats_since
 
@@ -14,7 +14,12 @@ async def show_stats(update: Update, context: Context) -> None:
     svc = services(context)
     now = svc.clock()
     counts = await svc.store.daily_counts(stats_since(now))
-    await reply(update, context, render_stats(svc.catalog, language(update, context), counts, now))
+    rendered = render_stats(svc.catalog, language(update, context), counts, now)
+    if svc.assessor.degraded:
+        # Where no one reads /healthz (polling), the operator hears it here.
+        warning = text(update, context, "stats.model_off", problem=svc.assessor.problem or "")
+        rendered = f"{warning}\n\n{rendered}"
+    await reply(update, context, rendered)
 
 
 def register(application: App) -> None:

@@ -35,6 +35,7 @@ async def forget(update: Update, context: Context) -> None:
         return
     # Out of any peer chat, line or shift first: its markers are rows /forget erases.
     await leave_everything(context.application, member)
+    services(context).recent_crises.forget(member)
     erased = await services(context).store.forget(member)
     logger.info("a member used /forget")
     if not is_private(update):

@@ -54,9 +54,10 @@ def answer_markup(
 ) -> InlineKeyboardMarkup:
     """URL buttons for the lines' websites, then another region, then a way back."""
     rows = [[InlineKeyboardButton(label, url=url)] for label, url in rendered.links]
-    if kind is AnswerKind.CONCERN:
+    if kind in (AnswerKind.CONCERN, AnswerKind.UNSURE):
         rows = [[_callback(update, context, "buttons.people_now", "show", region or "INT")]]
-    rows.append([_callback(update, context, "buttons.other_region", "pick", kind.value)])
+    if kind is not AnswerKind.UNSURE:
+        rows.append([_callback(update, context, "buttons.other_region", "pick", kind.value)])
     if kind is AnswerKind.GROUP:
         username = context.bot.username
         rows.append(

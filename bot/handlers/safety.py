@@ -1,8 +1,9 @@
 """Crisis safety: every text a member sends is assessed once, before any feature sees it.
 
 The handler runs in its own early group, so a crisis answer goes out before anything
-else, and it leaves the verdict for later handlers of the same update (the fallback
-stays quiet after a crisis answer; later, the relay and the etiquette read it too).
+else (the learned layer runs beside the event loop: bot/safety/assessor.py), and it
+leaves the verdict for later handlers of the same update (the fallback stays quiet after
+a crisis answer; later, the relay and the etiquette read it too).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from bot.handlers.common import (
 from bot.handlers.resources import send_answer
 from bot.peer_room import in_peer_flow
 from bot.resources import AnswerKind
-from bot.safety import Assessment, Level, assess
+from bot.safety import Assessment, Level
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +87,13 @@ async def assess_message(update: Update, context: Context) -> None:
     words = words_of(message)
     if not words:
         return
-    user = update.effective_user
-    verdict = assess(words, user.language_code if user else None)
+    svc = services(context)
+    # Their next words within a few minutes of a crisis are read in that light.
+    who = (chat_pseudonym(update, context), member_pseudonym(update, context))
+    now = svc.clock()
+    verdict = await svc.assessor.assess(words, after_crisis=svc.recent_crises.within(who, now))
+    if verdict.level is Level.CRISIS:
+        svc.recent_crises.note(who, now)
     _recent(context, _VERDICTS).remember(update.update_id, verdict)
     if verdict.level is Level.NONE:
         return
@@ -120,6 +126,8 @@ async def _answer_privately(update: Update, context: Context, verdict: Assessmen
         kind, counter = AnswerKind.OVERDOSE, "overdose_private"
     elif verdict.level is Level.CRISIS:
         kind, counter = AnswerKind.CRISIS, "crisis_private"
+    elif verdict.is_unsure:
+        kind, counter = AnswerKind.UNSURE, "unsure_private"
     else:
         kind, counter = AnswerKind.CONCERN, "concern_private"
     await send_answer(update, context, kind)

@@ -1,4 +1,4 @@
-"""Crisis assessment: is a message a crisis, a concern, or neither? (pure, no Telegram)
+"""The hand-written layer of crisis assessment: lexicons and rules (pure, no Telegram).
 
 The lexicon and rules are data under bot/content/safety/<language>.toml. A message is
 normalised (lower case, straight apostrophes, no accents), everyday idioms are blanked
@@ -14,34 +14,15 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from enum import IntEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from bot.patterns import PatternError, compile_alternation
+from bot.safety.verdict import Assessment, Level
 from bot.textfold import fold
 
-SAFETY_DIR = Path(__file__).parent / "content" / "safety"
-
-
-class Level(IntEnum):
-    NONE = 0
-    CONCERN = 1
-    CRISIS = 2
-
-
-@dataclass(frozen=True)
-class Assessment:
-    level: Level
-    # Rule ids that decided it, and what lowered others (e.g. "negated:want-to-die").
-    reasons: tuple[str, ...] = ()
-    # The categories of the matches that set the level (e.g. "suicidal", "overdose").
-    categories: frozenset[str] = frozenset()
-
-    @property
-    def is_overdose(self) -> bool:
-        return self.level is Level.CRISIS and "overdose" in self.categories
+SAFETY_DIR = Path(__file__).parent.parent / "content" / "safety"
 
 
 class LexiconError(Exception):
@@ -239,13 +220,7 @@ def _assess_with(text: str, lexicons: list[Lexicon]) -> Assessment:
     return Assessment(level, tuple(dict.fromkeys(decisive + lowered)), frozenset(categories))
 
 
-def assess(text: str, language: str | None = None) -> Assessment:
-    """Assess a member's message. English rules always apply (people switch languages
-    mid-message); a known language adds its own, and no language means all of them."""
-    lexicons = default_lexicons()
-    if language is None:
-        chosen = list(lexicons.values())
-    else:
-        base = language.lower().split("-")[0]
-        chosen = [lex for code, lex in lexicons.items() if code in ("en", base)]
-    return _assess_with(text, chosen)
+def assess_rules(text: str) -> Assessment:
+    """The rules' verdict. Every lexicon runs for every message, whatever the member's
+    Telegram language: people write in the language they are hurting in."""
+    return _assess_with(text, list(default_lexicons().values()))

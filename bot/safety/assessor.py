@@ -1,0 +1,148 @@
+"""How the bot reaches the crisis assessment: the rules on the event loop, the model beside it.
+
+The rules take a fraction of a millisecond and run on the loop; then the message joins the
+model's queue, at the front when a rule already says CRISIS, so crisis answers never wait
+behind a burst. One worker thread embeds whatever has gathered in one batch (the encoder
+is several times faster a message in a batch), so a burst costs one pass, not one each,
+and the loop keeps serving everyone meanwhile. If the model cannot load or fails, the
+rules still run, the log says so once, and `degraded` tells /healthz.
+
+Also here: who had a crisis verdict in the last few minutes (RecentCrises), so their next
+message is read with that in mind. Keyed pseudonyms and times only, in memory only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Hashable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from bot.safety.model import CrisisModel, ModelUnavailable
+from bot.safety.rules import assess_rules
+from bot.safety.verdict import Assessment, Level, ModelScore, combine
+
+logger = logging.getLogger(__name__)
+
+# The most messages embedded in one pass; more wait for the next (a pass stays short).
+MAX_BATCH = 64
+
+
+@lru_cache(maxsize=1)
+def load_shipped_model() -> tuple[CrisisModel | None, str | None]:
+    """The shipped model, or None and why not. Loaded once a process (about 1.5 s), and a
+    failure is logged once, loudly: the bot then recognises crises by its rules alone."""
+    try:
+        return CrisisModel.load(), None
+    except ModelUnavailable as error:
+        logger.error(
+            "THE CRISIS MODEL IS NOT RUNNING (%s): crises are recognised by the rules alone, "
+            "and /healthz says degraded until this is fixed",
+            error,
+        )
+        return None, str(error)
+
+
+class Assessor:
+    def __init__(self, model: CrisisModel | None, problem: str | None = None) -> None:
+        self._model = model
+        self.problem = problem if model is None else None
+        self._pending: list[tuple[str, asyncio.Future[ModelScore | None]]] = []
+        self._worker: asyncio.Task[None] | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crisis-model")
+        # Counts only, for the benchmark and /healthz: never what was assessed.
+        self.passes = 0
+        self.batched = 0
+
+    @classmethod
+    async def start(cls) -> Assessor:
+        model, problem = await asyncio.to_thread(load_shipped_model)
+        return cls(model, problem)
+
+    @property
+    def degraded(self) -> bool:
+        return self._model is None
+
+    async def assess(self, text: str, *, after_crisis: bool = False) -> Assessment:
+        rules = assess_rules(text)
+        if self._model is None:
+            return combine(rules, None, None, after_crisis=after_crisis)
+        score = await self._score(text, urgent=rules.level is Level.CRISIS)
+        if score is None:  # the model failed just now: the rules' word stands
+            return combine(rules, None, None, after_crisis=after_crisis)
+        return combine(rules, score, self._model.thresholds, after_crisis=after_crisis)
+
+    async def _score(self, text: str, *, urgent: bool) -> ModelScore | None:
+        future: asyncio.Future[ModelScore | None] = asyncio.get_running_loop().create_future()
+        if urgent:
+            self._pending.insert(0, (text, future))
+        else:
+            self._pending.append((text, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name="crisis-model")
+        return await future
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._pending and self._model is not None:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            texts = [text for text, _ in batch]
+            scores: list[ModelScore | None]
+            try:
+                scores = list(await loop.run_in_executor(self._executor, self._model.score, texts))
+            except Exception as error:
+                # The type only: an exception's text could carry a member's words.
+                logger.error(
+                    "THE CRISIS MODEL FAILED (%s): crises are recognised by the rules alone, "
+                    "and /healthz says degraded",
+                    type(error).__name__,
+                )
+                self._model, self.problem = None, f"the model failed ({type(error).__name__})"
+                scores = [None] * len(batch)
+            self.passes += 1
+            self.batched += len(batch)
+            for (_, future), score in zip(batch, scores, strict=True):
+                if not future.done():
+                    future.set_result(score)
+        for _, future in self._pending:  # the model stopped: the rules' word stands
+            if not future.done():
+                future.set_result(None)
+        self._pending.clear()
+
+    async def close(self) -> None:
+        if self._worker is not None:
+            await asyncio.gather(self._worker, return_exceptions=True)
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class RecentCrises:
+    """Whose last message was a crisis, for a few minutes: their next words are read in
+    that light. Keys are keyed pseudonyms; nothing else is held, and only in memory."""
+
+    def __init__(self, span: timedelta = timedelta(minutes=10), limit: int = 4096) -> None:
+        self.span = span
+        self._limit = limit
+        self._when: OrderedDict[Hashable, datetime] = OrderedDict()
+
+    def note(self, key: Hashable, now: datetime) -> None:
+        self._when[key] = now
+        self._when.move_to_end(key)
+        while len(self._when) > self._limit:
+            self._when.popitem(last=False)
+
+    def within(self, key: Hashable, now: datetime) -> bool:
+        when = self._when.get(key)
+        if when is None:
+            return False
+        if now - when > self.span:
+            del self._when[key]
+            return False
+        return True
+
+    def forget(self, member: str) -> None:
+        """Let go of every key that names this member's pseudonym (after /forget)."""
+        for key in [k for k in self._when if k == member or (isinstance(k, tuple) and member in k)]:
+            del self._when[key]

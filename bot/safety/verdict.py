@@ -1,0 +1,108 @@
+"""What an assessment says, and the one place the rules and the learned layer are combined.
+
+Pure: no model, no Telegram. The rules are precise on the words they were written for; the
+model carries to words nobody wrote a rule for. A message is a CRISIS where the model is
+confident, or where a rule says so and the model does not all but rule it out; a CONCERN
+where the model is unsure, where it doubts a rule's crisis, or where a rule says CONCERN;
+NONE otherwise. The doubt is there because, on batches the rules never saw, their crisis
+matches alone raised more everyday messages to a crisis than the ceiling allows (see
+bot/content/safety/classifier.md). A member who has just had a crisis answer is read
+with that in mind: distress that would be a concern is then taken as a crisis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Level(IntEnum):
+    NONE = 0
+    CONCERN = 1
+    CRISIS = 2
+
+
+@dataclass(frozen=True)
+class Assessment:
+    level: Level
+    # What decided it: rule ids, what lowered others (e.g. "negated:want-to-die"), and the
+    # learned layer's part ("model:crisis", "model:unsure", "model:concern", "after-crisis").
+    reasons: tuple[str, ...] = ()
+    # The categories of the matches that set the level (e.g. "suicidal", "overdose").
+    categories: frozenset[str] = frozenset()
+
+    @property
+    def is_overdose(self) -> bool:
+        return self.level is Level.CRISIS and "overdose" in self.categories
+
+    @property
+    def is_unsure(self) -> bool:
+        """A concern only because the model could not rule out a crisis: nothing else
+        said so. It gets a lighter answer than a plain concern."""
+        return self.level is Level.CONCERN and "model:unsure" in self.reasons
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where the model's probabilities become levels; chosen by cross-validation and
+    written beside the weights (bot/content/safety/classifier.json)."""
+
+    crisis: float  # P(crisis) at or above: a crisis on the model's word alone
+    unsure: float  # P(crisis) at or above, below `crisis`: a concern
+    concern: float  # P(concern or crisis) at or above: a concern
+    doubt: float  # P(crisis) below this turns a rule's crisis into a concern
+
+    def __post_init__(self) -> None:
+        ordered = 0.0 <= self.doubt <= self.crisis and 0.0 < self.unsure <= self.crisis <= 1.0
+        if not ordered or not 0.0 < self.concern <= 1.0:
+            raise ValueError(f"thresholds out of order: {self}")
+
+
+@dataclass(frozen=True)
+class ModelScore:
+    """The learned layer's reading of one message."""
+
+    crisis: float  # P(crisis)
+    at_least_concern: float  # P(concern or crisis), from a head of its own
+
+
+def combine(
+    rules: Assessment,
+    score: ModelScore | None,
+    thresholds: Thresholds | None,
+    *,
+    after_crisis: bool = False,
+) -> Assessment:
+    """The verdict from the rules' assessment and the model's score (None: rules only)."""
+    if score is None or thresholds is None:
+        return _raised_after_crisis(rules) if after_crisis else rules
+    level, reasons = rules.level, list(rules.reasons)
+    if level is Level.CRISIS and score.crisis < thresholds.doubt:
+        level = Level.CONCERN
+        reasons.append("model:doubts-rule")
+    if score.crisis >= thresholds.crisis:
+        model_level, reason = Level.CRISIS, "model:crisis"
+    elif score.crisis >= thresholds.unsure:
+        model_level, reason = Level.CONCERN, "model:unsure"
+    elif score.at_least_concern >= thresholds.concern:
+        model_level, reason = Level.CONCERN, "model:concern"
+    else:
+        model_level, reason = Level.NONE, ""
+    if model_level > level:
+        level = model_level
+        reasons.append(reason)
+    # Right after a crisis, distress is not given the benefit of doubt: a rule's concern,
+    # the model's confident concern, or a rule's crisis it doubted. (Its merely unsure
+    # band is not enough, or every "thank you" would bring the lines again.)
+    distressed = rules.level >= Level.CONCERN or score.at_least_concern >= thresholds.concern
+    if after_crisis and level is Level.CONCERN and distressed:
+        level = Level.CRISIS
+        reasons.append("after-crisis")
+    # The model has no categories of its own; an overdose stays one only by a rule's word.
+    return Assessment(level, tuple(reasons), rules.categories)
+
+
+def _raised_after_crisis(rules: Assessment) -> Assessment:
+    if rules.level is not Level.CONCERN:
+        return rules
+    return Assessment(Level.CRISIS, (*rules.reasons, "after-crisis"), rules.categories)

@@ -1,0 +1,143 @@
+"""How the bot reaches the assessment: the model beside the event loop, in batches, crises
+first; the rules alone when the model is off; and the few minutes after a crisis."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from bot.safety.assessor import Assessor, RecentCrises
+from bot.safety.model import Classifier, CrisisModel, Vectors
+from bot.safety.verdict import Assessment, Level, ModelScore, Thresholds, combine
+
+THRESHOLDS = Thresholds(crisis=0.7, unsure=0.1, concern=0.9, doubt=0.3)
+
+
+class SlowModel(CrisisModel):
+    """Scores by keyword after a pause, recording each batch it was given."""
+
+    def __init__(self, pause: float = 0.05) -> None:
+        self.pause = pause
+        self.batches: list[list[str]] = []
+        self.threads: set[str] = set()
+        self.failing = False
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return THRESHOLDS
+
+    def score(self, texts: Sequence[str]) -> list[ModelScore]:
+        self.threads.add(threading.current_thread().name)
+        self.batches.append(list(texts))
+        time.sleep(self.pause)  # like the encoder: holds its thread, not the loop
+        if self.failing:
+            raise RuntimeError("the words of a member must never reach the log")
+        return [ModelScore(0.95 if "zebra" in t else 0.01, 0.01) for t in texts]
+
+
+async def test_the_model_runs_beside_the_loop_and_batches_a_burst() -> None:
+    model = SlowModel()
+    assessor = Assessor(model)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    beat = asyncio.create_task(ticker())
+    texts = [f"good morning number {n}" for n in range(40)] + ["a zebra of a night"]
+    verdicts = await asyncio.gather(*(assessor.assess(text) for text in texts))
+    beat.cancel()
+    await assessor.close()
+    assert verdicts[-1].level is Level.CRISIS
+    assert {v.level for v in verdicts[:-1]} == {Level.NONE}
+    assert len(model.batches) < len(texts) / 4, "a burst is embedded in a few passes"
+    assert ticks >= 3, "the event loop kept running while the model worked"
+    assert model.threads
+    assert all(name.startswith("crisis-model") for name in model.threads)
+
+
+async def test_a_rule_s_crisis_jumps_the_queue() -> None:
+    model = SlowModel()
+    assessor = Assessor(model)
+    first = asyncio.create_task(assessor.assess("hello there"))
+    await asyncio.sleep(0.01)  # the first pass is under way; the rest wait for the next
+    waiting = [asyncio.create_task(assessor.assess(f"ordinary words {n}")) for n in range(100)]
+    urgent = asyncio.create_task(assessor.assess("i want to kill myself tonight"))
+    await asyncio.gather(first, urgent, *waiting)
+    await assessor.close()
+    assert model.batches[1][0] == "i want to kill myself tonight"
+
+
+async def test_when_the_model_fails_the_rules_answer_and_the_log_keeps_no_words(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    model = SlowModel(pause=0)
+    model.failing = True
+    assessor = Assessor(model)
+    verdict = await assessor.assess("i want to kill myself tonight")
+    assert verdict.level is Level.CRISIS  # the rules' word
+    assert assessor.degraded
+    assert "RuntimeError" in str(assessor.problem)
+    assert (await assessor.assess("a zebra of a night")).level is Level.NONE
+    await assessor.close()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "THE CRISIS MODEL FAILED" in logged
+    assert "words of a member" not in logged
+
+
+async def test_without_a_model_the_rules_still_run() -> None:
+    assessor = Assessor(None, "not installed")
+    assert assessor.degraded
+    assert (await assessor.assess("quiero morirme")).level is Level.CRISIS
+    assert (await assessor.assess("good morning")).level is Level.NONE
+    await assessor.close()
+
+
+def test_the_combination_of_rules_and_model() -> None:
+    nothing, crisis_rule = Assessment(Level.NONE), Assessment(Level.CRISIS, ("want-to-die",))
+    concern_rule = Assessment(Level.CONCERN, ("distress",))
+    sure, unsure, calm = ModelScore(0.9, 0.9), ModelScore(0.2, 0.3), ModelScore(0.01, 0.02)
+    doubtful = ModelScore(0.2, 0.95)
+    assert combine(nothing, sure, THRESHOLDS).level is Level.CRISIS
+    assert combine(nothing, unsure, THRESHOLDS).is_unsure
+    assert combine(nothing, calm, THRESHOLDS).level is Level.NONE
+    assert combine(crisis_rule, ModelScore(0.5, 0.5), THRESHOLDS).level is Level.CRISIS
+    doubted = combine(crisis_rule, doubtful, THRESHOLDS)
+    assert doubted.level is Level.CONCERN
+    assert "model:doubts-rule" in doubted.reasons
+    assert combine(concern_rule, calm, THRESHOLDS).level is Level.CONCERN
+    # The few minutes after a crisis: distress counts as one; a merely unsure reading not.
+    assert combine(concern_rule, calm, THRESHOLDS, after_crisis=True).level is Level.CRISIS
+    assert combine(nothing, unsure, THRESHOLDS, after_crisis=True).level is Level.CONCERN
+    assert combine(concern_rule, None, None, after_crisis=True).level is Level.CRISIS
+
+
+def test_recent_crises_are_kept_for_minutes_in_memory_only() -> None:
+    recent = RecentCrises(span=timedelta(minutes=10), limit=2)
+    now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    recent.note(("chat", "member"), now)
+    assert recent.within(("chat", "member"), now + timedelta(minutes=9))
+    assert not recent.within(("chat", "member"), now + timedelta(minutes=11))
+    recent.note(("chat", "member"), now)
+    recent.forget("member")
+    assert not recent.within(("chat", "member"), now)
+    for n in range(3):
+        recent.note(("chat", str(n)), now)
+    assert not recent.within(("chat", "0"), now), "the oldest goes first past the limit"
+
+
+def test_the_shipped_classifier_runs_on_numpy_alone() -> None:
+    classifier = Classifier.load()
+    vectors: Vectors = np.zeros((2, classifier.embedding.shape[1]), dtype=np.float32)
+    found = classifier.probabilities(["hello", "i took all my pills"], vectors)
+    assert found.shape == (2, 2)
+    assert ((found > 0) & (found < 1)).all()
