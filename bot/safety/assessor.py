@@ -33,11 +33,13 @@ MAX_BATCH = 64
 
 @lru_cache(maxsize=1)
 def load_shipped_model() -> tuple[CrisisModel | None, str | None]:
-    """The shipped model, or None and why not. Loaded once a process (about 1.5 s), and a
-    failure is logged once, loudly: the bot then recognises crises by its rules alone."""
+    """The shipped model, or None and why not. Loaded once a process (about a second), and
+    a failure is logged once, loudly: the bot then recognises crises by its rules alone."""
     try:
         return CrisisModel.load(), None
-    except ModelUnavailable as error:
+    except Exception as error:  # whatever breaks, the rules must still run
+        if not isinstance(error, ModelUnavailable):
+            error = ModelUnavailable(f"the model failed to load ({type(error).__name__})")
         logger.error(
             "THE CRISIS MODEL IS NOT RUNNING (%s): crises are recognised by the rules alone, "
             "and /healthz says degraded until this is fixed",
@@ -47,15 +49,14 @@ def load_shipped_model() -> tuple[CrisisModel | None, str | None]:
 
 
 class Assessor:
+    """The rules and the model for the bot: one per process, started with the services."""
+
     def __init__(self, model: CrisisModel | None, problem: str | None = None) -> None:
         self._model = model
         self.problem = problem if model is None else None
         self._pending: list[tuple[str, asyncio.Future[ModelScore | None]]] = []
         self._worker: asyncio.Task[None] | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crisis-model")
-        # Counts only, for the benchmark and /healthz: never what was assessed.
-        self.passes = 0
-        self.batched = 0
 
     @classmethod
     async def start(cls) -> Assessor:
@@ -102,8 +103,6 @@ class Assessor:
                 )
                 self._model, self.problem = None, f"the model failed ({type(error).__name__})"
                 scores = [None] * len(batch)
-            self.passes += 1
-            self.batched += len(batch)
             for (_, future), score in zip(batch, scores, strict=True):
                 if not future.done():
                     future.set_result(score)

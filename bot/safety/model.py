@@ -152,6 +152,10 @@ class Classifier:
         probabilities: Floats = 1.0 / (1.0 + np.exp(-logits))
         return probabilities
 
+    def scores(self, texts: Sequence[str], vectors: Vectors) -> list[ModelScore]:
+        found = self.probabilities(texts, vectors)
+        return [ModelScore(crisis=float(row[0]), at_least_concern=float(row[1])) for row in found]
+
 
 class CrisisModel:
     """Encoder and classifier together: texts in, one score each out. One worker thread
@@ -175,5 +179,4 @@ class CrisisModel:
     def score(self, texts: Sequence[str]) -> list[ModelScore]:
         if not texts:
             return []
-        found = self.classifier.probabilities(texts, self.encoder.encode(texts))
-        return [ModelScore(crisis=float(row[0]), at_least_concern=float(row[1])) for row in found]
+        return self.classifier.scores(texts, self.encoder.encode(texts))

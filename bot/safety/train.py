@@ -51,7 +51,8 @@ AT_LEAST_CONCERN_TARGET = 0.993
 CONCERN_RECALL_TARGET = 0.90
 # The batches the rules were written while reading: on them the rules are in-sample.
 RULES_WRITTEN_FROM = frozenset({"safety_labelled", "safety_labelled_2", "safety_labelled_3"})
-# Regularisation: the inverse strength scikit-learn calls C (8 did best among 4, 8, 16).
+# Regularisation: the inverse strength scikit-learn calls C (4, 8 and 16 came within a
+# point of each other in cross-validation).
 REGULARISATION = 8.0
 
 
@@ -123,13 +124,6 @@ def fit(
     )
 
 
-def scores(
-    classifier: Classifier, texts: Sequence[str], vectors: npt.NDArray[np.float32]
-) -> list[ModelScore]:
-    found = classifier.probabilities(texts, vectors)
-    return [ModelScore(float(row[0]), float(row[1])) for row in found]
-
-
 @dataclass
 class OutOfFold:
     """Each message read by a classifier that never saw its batch."""
@@ -156,11 +150,13 @@ def cross_validate(examples: list[Example], encoder: Encoder, pin: EncoderPin) -
             [texts[i] for i in train], vectors[train], [examples[i].label for i in train], pin
         )
         for index, score in zip(
-            test, scores(classifier, [texts[i] for i in test], vectors[test]), strict=True
+            test, classifier.scores([texts[i] for i in test], vectors[test]), strict=True
         ):
             found[index] = score
     rules = [assess_rules(text) for text in texts]
-    return OutOfFold(examples, rules, [score for score in found if score is not None])
+    read = [score for score in found if score is not None]
+    assert len(read) == len(examples), "every batch is read by one fold"
+    return OutOfFold(examples, rules, read)
 
 
 @dataclass(frozen=True)
@@ -171,13 +167,6 @@ class Figures:
     none_to_concern: float  # NONE raised to CONCERN or CRISIS
     concern_recognised: float  # CONCERN rated at least CONCERN
     counts: dict[str, int]
-
-    def meets_floors(self) -> bool:
-        return (
-            self.crisis_recall >= CRISIS_RECALL_FLOOR
-            and self.crisis_at_least_concern >= CRISIS_AT_LEAST_CONCERN_FLOOR
-            and self.none_to_crisis <= NONE_TO_CRISIS_CEILING
-        )
 
 
 def figures(labels: Sequence[Level], verdicts: Sequence[Level]) -> Figures:
@@ -408,7 +397,7 @@ def measure(batch: Path, classifier_file: Path = CLASSIFIER_FILE) -> str:
     readings = OutOfFold(
         examples,
         [assess_rules(text) for text in texts],
-        scores(classifier, texts, UniversalSentenceEncoder().encode(texts)),
+        classifier.scores(texts, UniversalSentenceEncoder().encode(texts)),
     )
     rules_only = figures_by_language(examples, readings.verdicts(None))
     combined = figures_by_language(examples, readings.verdicts(classifier.thresholds))
