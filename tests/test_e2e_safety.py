@@ -301,3 +301,13 @@ async def test_distress_right_after_a_crisis_is_read_as_one(harness: Harness) ->
     harness.clock.advance(timedelta(minutes=11))
     calmer = await say(sim, member, "what's the point of anything")
     assert calmer.text.startswith(CATALOG.text("concern.opening", "en"))
+
+
+async def test_forget_lets_go_of_a_recent_crisis_at_once(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Tova", started=True)
+    first = await say(sim, member, "i want to kill myself tonight")
+    assert first.text.startswith(OPENING)
+    await say(sim, member, "/forget")
+    calmer = await say(sim, member, "what's the point of anything")
+    assert calmer.text.startswith(CATALOG.text("concern.opening", "en"))
