@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot import inventory
+from bot.catalog import Catalog
 from bot.sim import BotApiSimulator
 from tests.conftest import Harness
 
@@ -20,6 +21,15 @@ async def say(sim: BotApiSimulator, user, text: str, *, chat=None, thread_id=Non
 
 def button_labels(message) -> list[str]:  # type: ignore[no-untyped-def]
     return [button.text for row in message.buttons for button in row]
+
+
+_CATALOG = Catalog.load()
+# What plain words in a private chat may get: the everyday answer, or the light question
+# the crisis model asks when it cannot rule a crisis out. Both kind, neither an error.
+EVERYDAY_ANSWERS = (
+    _CATALOG.text("fallback.text", "en"),
+    _CATALOG.text("concern.unsure", "en"),
+)
 
 
 async def test_start_welcomes_a_member(harness: Harness) -> None:

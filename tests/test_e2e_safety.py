@@ -252,8 +252,14 @@ async def test_operators_see_counts_only_in_their_chat(harness: Harness) -> None
     assert "I don't know that command" in not_here.text
     operator = sim.add_user("Operator")
     room = sim.add_group("Operators", members=[operator], admins=[operator], chat_id=OPERATOR_CHAT)
-    stats = await say(sim, operator, "/stats", chat=room)
     today = harness.clock().date().isoformat()
+    # An answer is counted just after it is sent; chats run side by side, so wait for it.
+    store = harness.services.store
+    for _ in range(100):
+        if sum((await store.daily_counts(harness.clock())).get(today, {}).values()) >= 3:
+            break
+        await asyncio.sleep(0.05)
+    stats = await say(sim, operator, "/stats", chat=room)
     assert f"{today}  1 · 1 · 1 · 0 · 0 · 0" in stats.text
     assert "Lee" not in stats.text
     assert str(member.id) not in stats.text
