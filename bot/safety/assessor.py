@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -27,6 +26,9 @@ from bot.safety.verdict import Assessment, Level, ModelScore, combine
 
 logger = logging.getLogger(__name__)
 
+# Whose words: the keyed pseudonyms of the chat and of the member (None where Telegram
+# gives no chat or sender).
+Who = tuple[str | None, str | None]
 # The most messages embedded in one pass; more wait for the next (a pass stays short).
 MAX_BATCH = 64
 
@@ -119,20 +121,20 @@ class Assessor:
 
 class RecentCrises:
     """Whose last message was a crisis, for a few minutes: their next words are read in
-    that light. Keys are keyed pseudonyms; nothing else is held, and only in memory."""
+    that light. Keyed pseudonyms and times are all it holds, and only in memory."""
 
     def __init__(self, span: timedelta = timedelta(minutes=10), limit: int = 4096) -> None:
         self.span = span
         self._limit = limit
-        self._when: OrderedDict[Hashable, datetime] = OrderedDict()
+        self._when: OrderedDict[Who, datetime] = OrderedDict()
 
-    def note(self, key: Hashable, now: datetime) -> None:
+    def note(self, key: Who, now: datetime) -> None:
         self._when[key] = now
         self._when.move_to_end(key)
         while len(self._when) > self._limit:
             self._when.popitem(last=False)
 
-    def within(self, key: Hashable, now: datetime) -> bool:
+    def within(self, key: Who, now: datetime) -> bool:
         when = self._when.get(key)
         if when is None:
             return False
@@ -142,6 +144,6 @@ class RecentCrises:
         return True
 
     def forget(self, member: str) -> None:
-        """Let go of every key that names this member's pseudonym (after /forget)."""
-        for key in [k for k in self._when if k == member or (isinstance(k, tuple) and member in k)]:
+        """Let go of every pair that names this member's pseudonym (after /forget)."""
+        for key in [key for key in self._when if member in key]:
             del self._when[key]
