@@ -74,35 +74,29 @@ def combine(
     after_crisis: bool = False,
 ) -> Assessment:
     """The verdict from the rules' assessment and the model's score (None: rules only)."""
-    if score is None or thresholds is None:
-        return _raised_after_crisis(rules) if after_crisis else rules
     level, reasons = rules.level, list(rules.reasons)
-    if level is Level.CRISIS and score.crisis < thresholds.doubt:
-        level = Level.CONCERN
-        reasons.append("model:doubts-rule")
-    if score.crisis >= thresholds.crisis:
-        model_level, reason = Level.CRISIS, "model:crisis"
-    elif score.crisis >= thresholds.unsure:
-        model_level, reason = Level.CONCERN, "model:unsure"
-    elif score.at_least_concern >= thresholds.concern:
-        model_level, reason = Level.CONCERN, "model:concern"
-    else:
-        model_level, reason = Level.NONE, ""
-    if model_level > level:
-        level = model_level
-        reasons.append(reason)
+    distressed = rules.level >= Level.CONCERN
+    if score is not None and thresholds is not None:
+        if level is Level.CRISIS and score.crisis < thresholds.doubt:
+            level = Level.CONCERN
+            reasons.append("model:doubts-rule")
+        if score.crisis >= thresholds.crisis:
+            model_level, reason = Level.CRISIS, "model:crisis"
+        elif score.crisis >= thresholds.unsure:
+            model_level, reason = Level.CONCERN, "model:unsure"
+        elif score.at_least_concern >= thresholds.concern:
+            model_level, reason = Level.CONCERN, "model:concern"
+        else:
+            model_level, reason = Level.NONE, ""
+        if model_level > level:
+            level = model_level
+            reasons.append(reason)
+        distressed = distressed or score.at_least_concern >= thresholds.concern
     # Right after a crisis, distress is not given the benefit of doubt: a rule's concern,
     # the model's confident concern, or a rule's crisis it doubted. (Its merely unsure
     # band is not enough, or every "thank you" would bring the lines again.)
-    distressed = rules.level >= Level.CONCERN or score.at_least_concern >= thresholds.concern
     if after_crisis and level is Level.CONCERN and distressed:
         level = Level.CRISIS
         reasons.append("after-crisis")
     # The model has no categories of its own; an overdose stays one only by a rule's word.
     return Assessment(level, tuple(reasons), rules.categories)
-
-
-def _raised_after_crisis(rules: Assessment) -> Assessment:
-    if rules.level is not Level.CONCERN:
-        return rules
-    return Assessment(Level.CRISIS, (*rules.reasons, "after-crisis"), rules.categories)
