@@ -40,8 +40,8 @@ from bot.safety.verdict import Assessment, Level, ModelScore, Thresholds, combin
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "tests" / "data"
 # The floors the tests hold the combined assessor to in cross-validation, overall and in
-# each language. The aim is 0.95 CRISIS recall; 0.88 is what holds today (classifier.md).
-CRISIS_RECALL_FLOOR = 0.88
+# each language. The aim is 0.95 CRISIS recall; 0.89 is what holds today (classifier.md).
+CRISIS_RECALL_FLOOR = 0.89
 CRISIS_AT_LEAST_CONCERN_FLOOR = 0.99
 NONE_TO_CRISIS_CEILING = 0.05
 # Thresholds are chosen inside the floors with a margin, since a new hand's words land a
