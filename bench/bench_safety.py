@@ -8,7 +8,9 @@ On the labelled messages (tests/data/safety_labelled*.jsonl), in one process:
 - the rules alone, message after message;
 - rules and model one message at a time (every message alone, as a quiet bot sees them);
 - rules and model through the bot's Assessor with every message arriving at once (a burst:
-  the worker embeds what has gathered in batches).
+  the worker embeds what has gathered in batches);
+- what a private chat's plain words cost besides: the intent read (its own embedding and
+  the intent classifier), one message at a time.
 Each rate is the median of N rounds after a warm-up round.
 """
 
@@ -24,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.intents import load_shipped_intents
 from bot.safety import assess, assess_rules
 from bot.safety.assessor import Assessor, load_shipped_model
 from bot.safety.rules import default_lexicons
@@ -88,9 +91,18 @@ def main() -> None:
 
         asyncio.run(everything())
 
+    intents = load_shipped_intents()
+    if intents is None:
+        raise SystemExit("the intent classifier did not load")
+
+    def intent_reads() -> None:
+        for text in corpus:
+            intents.read(text, model.encoder.encode([text])[0])
+
     print(f"rules alone: {rate(args.rounds, len(corpus), rules_alone)}")
     print(f"rules and model, one at a time: {rate(args.rounds, len(corpus), one_at_a_time)}")
     print(f"rules and model, a burst through the Assessor: {rate(args.rounds, len(corpus), burst)}")
+    print(f"intent reads, one at a time: {rate(args.rounds, len(corpus), intent_reads)}")
     print(f"peak memory at the end: {peak_mb():.0f} MB")
 
 

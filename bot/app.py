@@ -17,6 +17,7 @@ from bot.commands import publish_commands
 from bot.discreet import neutral_first_line
 from bot.handlers import (
     checkin,
+    conversation,
     daily,
     etiquette,
     fallback,
@@ -62,6 +63,7 @@ HANDLER_MODULES = (
     resources,
     membership,
     operator,
+    conversation,
     fallback,
 )
 

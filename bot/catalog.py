@@ -31,35 +31,60 @@ class Html(str):
 
 
 @dataclass(frozen=True)
+class Localized:
+    """A value of the crisis-line data as a member reads it: one text per language, or
+    one value for every language where it holds no words ("911", "24/7")."""
+
+    texts: tuple[tuple[str, str], ...]  # (language, text); empty where `same` is set
+    same: str | None = None
+
+    def __call__(self, language: str) -> str:
+        if self.same is not None:
+            return self.same
+        found = dict(self.texts)
+        return found.get(language) or found[DEFAULT_LANGUAGE]
+
+    @property
+    def every(self) -> list[str]:
+        """Every text it holds, in any language (for checks and the contact filter)."""
+        return [self.same] if self.same is not None else [text for _, text in self.texts]
+
+    @classmethod
+    def plain(cls, value: str) -> Localized:
+        return cls((), value)
+
+
+@dataclass(frozen=True)
 class CrisisLine:
     kind: str
-    name: str
-    contact: str
-    hours: str
+    name: Localized  # a line's own name may stay as it is in every language
+    contact: Localized
+    hours: Localized
     source: str
+    about: Localized | None = None  # what the line is for, beside its name
     url: str | None = None
-    url_label: str | None = None
+    url_label: Localized | None = None
 
 
 @dataclass(frozen=True)
 class Region:
     code: str
-    name: str
-    emergency: str
+    name: Localized
+    emergency: Localized
     lines: tuple[CrisisLine, ...]
 
 
 @dataclass(frozen=True)
 class Directory:
     name: str
-    about: str
+    about: Localized
     url: str
 
 
 @dataclass(frozen=True)
 class CrisisLines:
     directory: Directory
-    fallback_emergency: str
+    fallback_emergency: Localized
     regions: dict[str, Region]
     naloxone_over_the_counter: frozenset[str] = frozenset()
 
@@ -82,7 +107,9 @@ class Catalog:
         code: the same one replaces, a new one adds); CatalogError lists every problem."""
         folders = [folder] if overlay is None else [folder, overlay]
         texts, problems = read_texts(folders)
-        crisis_lines, crisis_problems = read_crisis_lines(folders)
+        crisis_lines, crisis_problems = read_crisis_lines(
+            folders, sorted(texts) or [DEFAULT_LANGUAGE]
+        )
         problems += crisis_problems
         if problems or crisis_lines is None:
             raise CatalogError(problems)
@@ -211,7 +238,31 @@ def read_texts(folders: list[Path]) -> tuple[dict[str, dict[str, str]], list[Pro
     return texts, problems
 
 
-def read_crisis_lines(folders: list[Path]) -> tuple[CrisisLines | None, list[Problem]]:
+_HAS_WORDS = re.compile(r"[^\W\d_]")
+
+
+def localized(value: Any, languages: list[str]) -> Localized | str:
+    """A crisis-line field as a Localized value, or what is wrong with it: a table with a
+    text for every language the bot speaks, or a plain value with no words in it. A member
+    must never read an English phrase pasted into a Spanish answer."""
+    if isinstance(value, str):
+        if _HAS_WORDS.search(value):
+            return f"has words, so it needs a text in each language ({', '.join(languages)})"
+        return Localized.plain(value)
+    if isinstance(value, dict) and all(isinstance(text, str) for text in value.values()):
+        missing = [language for language in languages if not value.get(language, "").strip()]
+        unknown = sorted(set(value) - set(languages))
+        if missing:
+            return f"has no text in {', '.join(missing)}"
+        if unknown:
+            return f"is in a language the bot does not speak: {', '.join(unknown)}"
+        return Localized(tuple((language, value[language]) for language in languages))
+    return "must be a text, or a table of texts by language"
+
+
+def read_crisis_lines(
+    folders: list[Path], languages: list[str]
+) -> tuple[CrisisLines | None, list[Problem]]:
     """Crisis lines, a later folder's regions replacing or adding by code."""
     merged: dict[str, Any] = {}
     regions: dict[str, tuple[dict[str, Any], Path]] = {}
@@ -232,49 +283,121 @@ def read_crisis_lines(folders: list[Path]) -> tuple[CrisisLines | None, list[Pro
             Problem(folders[0] / "crisis_lines.toml", None, "needs [directory] and [fallback]")
         )
         return None, problems
-    directory_data, directory_path = merged["directory"]
-    try:
-        directory = Directory(**{k: str(directory_data[k]) for k in ("name", "about", "url")})
-        fallback = str(merged["fallback"][0]["emergency"])
-    except KeyError as error:
-        problems.append(Problem(directory_path, None, f"missing field {error}"))
+    (directory_data, directory_path), (fallback_data, fallback_path) = (
+        merged["directory"],
+        merged["fallback"],
+    )
+    fields = _Fields(languages, problems)
+    about = fields.read(directory_data, "about", directory_path, "directory")
+    emergency = fields.read(fallback_data, "emergency", fallback_path, "fallback")
+    name, url = directory_data.get("name"), directory_data.get("url")
+    if not isinstance(name, str) or not isinstance(url, str):
+        problems.append(Problem(directory_path, None, "directory: needs a name and a url"))
+    if about is None or emergency is None or not isinstance(name, str) or not isinstance(url, str):
         return None, problems
     built: dict[str, Region] = {}
     for code, (entry, path) in regions.items():
-        region, found = _region(code, entry, path)
-        problems += found
+        region = _region(code, entry, path, fields)
         if region is not None:
             built[code] = region
     naloxone = merged.get("overdose", ({}, None))[0].get("naloxone_over_the_counter", [])
-    return CrisisLines(directory, fallback, built, frozenset(naloxone)), problems
+    return CrisisLines(Directory(name, about, url), emergency, built, frozenset(naloxone)), problems
 
 
-def _region(code: str, entry: dict[str, Any], path: Path) -> tuple[Region | None, list[Problem]]:
+@dataclass
+class _Fields:
+    """Reads localized fields, collecting what is wrong with them."""
+
+    languages: list[str]
+    problems: list[Problem]
+
+    def read(
+        self, table: dict[str, Any], key: str, path: Path, where: str, line: int | None = None
+    ) -> Localized | None:
+        if key not in table:
+            self.problems.append(Problem(path, line, f"{where}: needs {key}"))
+            return None
+        found = localized(table[key], self.languages)
+        if isinstance(found, str):
+            self.problems.append(
+                Problem(path, line or key_line(path, key), f"{where}.{key} {found}")
+            )
+            return None
+        return found
+
+    def optional(
+        self, table: dict[str, Any], key: str, path: Path, where: str, line: int | None
+    ) -> Localized | None:
+        return self.read(table, key, path, where, line) if key in table else None
+
+
+_LINE_FIELDS = {"kind", "name", "contact", "hours", "source", "about", "url", "url_label"}
+
+
+def _region(code: str, entry: dict[str, Any], path: Path, fields: _Fields) -> Region | None:
     line = _line_with(path, f'code = "{entry.get("code", "")}"')
-    problems: list[Problem] = []
+    before = len(fields.problems)
     if not re.fullmatch(r"[A-Z]{2}", code):
-        problems.append(Problem(path, line, f"region code '{code}' must be two letters, like GB"))
+        fields.problems.append(
+            Problem(path, line, f"region code '{code}' must be two letters, like GB")
+        )
+    name = fields.read(entry, "name", path, code, line)
+    emergency = fields.read(entry, "emergency", path, code, line)
     lines: list[CrisisLine] = []
     for raw in entry.get("line", []):
-        try:
-            crisis_line = CrisisLine(**raw)
-        except TypeError as error:
-            problems.append(
-                Problem(path, line, f"{code}: a line has a missing or unknown field ({error})")
-            )
-            continue
-        if crisis_line.kind not in _LINE_KINDS:
-            problems.append(Problem(path, line, f"{code}: kind must be crisis or treatment"))
-        if (crisis_line.url is None) != (crisis_line.url_label is None):
-            problems.append(Problem(path, line, f"{code}: url and url_label go together"))
-        lines.append(crisis_line)
-    if "name" not in entry or "emergency" not in entry:
-        problems.append(
-            Problem(path, line, f"{code}: a region needs a name and an emergency number")
-        )
-    if problems:
-        return None, problems
-    return Region(code, str(entry["name"]), str(entry["emergency"]), tuple(lines)), []
+        crisis_line = _crisis_line(code, raw, path, line, fields)
+        if crisis_line is not None:
+            lines.append(crisis_line)
+    if len(fields.problems) > before or name is None or emergency is None:
+        return None
+    return Region(code, name, emergency, tuple(lines))
+
+
+def _crisis_line(
+    code: str, raw: dict[str, Any], path: Path, line: int | None, fields: _Fields
+) -> CrisisLine | None:
+    unknown = sorted(set(raw) - _LINE_FIELDS)
+    kind, source, url = raw.get("kind"), raw.get("source"), raw.get("url")
+    problems = fields.problems
+    if unknown:
+        problems.append(Problem(path, line, f"{code}: a line has unknown fields {unknown}"))
+    if kind not in _LINE_KINDS:
+        problems.append(Problem(path, line, f"{code}: kind must be crisis or treatment"))
+    if not isinstance(source, str):
+        problems.append(Problem(path, line, f"{code}: a line needs its source"))
+    if ("url" in raw) != ("url_label" in raw):
+        problems.append(Problem(path, line, f"{code}: url and url_label go together"))
+    # A line's name is its own: "TelefonSeelsorge" reads the same in every language.
+    raw_name = raw.get("name")
+    name = Localized.plain(raw_name) if isinstance(raw_name, str) else None
+    if name is None:
+        name = fields.read(raw, "name", path, f"{code} line", line)
+    contact = fields.read(raw, "contact", path, f"{code} line", line)
+    hours = fields.read(raw, "hours", path, f"{code} line", line)
+    about = fields.optional(raw, "about", path, f"{code} line", line)
+    url_label = fields.optional(raw, "url_label", path, f"{code} line", line)
+    if (
+        unknown
+        or kind not in _LINE_KINDS
+        or not isinstance(source, str)
+        or name is None
+        or contact is None
+        or hours is None
+        or ("url" in raw) != ("url_label" in raw)
+        or ("about" in raw and about is None)
+        or ("url_label" in raw and url_label is None)
+    ):
+        return None
+    return CrisisLine(
+        kind=str(kind),
+        name=name,
+        contact=contact,
+        hours=hours,
+        source=source,
+        about=about,
+        url=str(url) if url is not None else None,
+        url_label=url_label,
+    )
 
 
 def _line_with(path: Path, needle: str) -> int | None:

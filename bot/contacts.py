@@ -179,6 +179,9 @@ def _strings(value: Any) -> list[tuple[str, str]]:
         for key, inner in value.items():
             if isinstance(inner, str):
                 found.append((str(key), inner))
+            elif isinstance(inner, dict) and all(isinstance(t, str) for t in inner.values()):
+                # A field in each language ({en = "...", es = "..."}) keeps its own key.
+                found += [(str(key), text) for text in inner.values()]
             else:
                 found += _strings(inner)
     elif isinstance(value, list):

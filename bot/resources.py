@@ -22,7 +22,6 @@ class AnswerKind(StrEnum):
     CRISIS = "c"  # crisis language in a private chat
     OVERDOSE = "o"  # an overdose, the writer's or someone else's
     CONCERN = "w"  # worrying, but not a crisis
-    UNSURE = "u"  # perhaps worrying: the model could not rule a crisis out
     GROUP = "g"  # crisis language in a group: a post for everyone, pointing at no one
 
 
@@ -33,10 +32,9 @@ class Rendered:
 
 
 def resolve_region(chosen: str | None, operator_default: str | None) -> str | None:
-    """The member's choice (carried in the button they pressed), else the operator's region;
-    None means the international directory. Never guessed from a member's language."""
-    if chosen == INTERNATIONAL:
-        return None
+    """The member's choice (carried in the button they pressed; INTERNATIONAL for the
+    directory), else the operator's region; None when neither is known, and the answer
+    then asks for the country first. Never guessed from a member's language."""
     return chosen or operator_default
 
 
@@ -51,35 +49,39 @@ def region_codes(catalog: Catalog) -> list[str]:
 def render(catalog: Catalog, language: str, kind: AnswerKind, region_code: str | None) -> Rendered:
     lines = catalog.crisis_lines
     region = lines.region(region_code)
-    emergency = region.emergency if region else lines.fallback_emergency
+    emergency = (region.emergency if region else lines.fallback_emergency)(language)
 
     def t(key: str, **values: object) -> str:
         return catalog.text(key, language, **values)
 
-    if kind is AnswerKind.UNSURE:
-        # Most such messages are everyday words: a light question, the lines one tap away.
-        return Rendered(t("concern.unsure"), _links(catalog, region))
     parts: list[str] = []
+    # With no region known, the first thing offered is the country, one tap away (the
+    # buttons come first under the answer), so a number to call is never far.
+    pick = t("resources.pick_country") if region_code is None else ""
     if kind is AnswerKind.OVERDOSE:
         parts.append(t("overdose.call_first", number=emergency))
+        parts.append(pick)
         parts.append(t("overdose.steps"))
         if region is not None and region.code in lines.naloxone_over_the_counter:
             parts.append(t("overdose.naloxone_otc"))
     elif kind is AnswerKind.CRISIS:
         parts.append(t("crisis.opening"))
         parts.append(t("crisis.emergency", number=emergency))
+        parts.append(pick)
     elif kind is AnswerKind.CONCERN:
         parts.append(t("concern.opening"))
     elif kind is AnswerKind.GROUP:
         parts.append(t("crisis.group_opening"))
         parts.append(t("crisis.emergency", number=emergency))
+        parts.append(pick)
     else:
         parts.append(
-            t("resources.header", region=region.name)
+            t("resources.header", region=region.name(language))
             if region
             else t("resources.header_international")
         )
         parts.append(t("resources.emergency", number=emergency))
+        parts.append(pick)
 
     parts.append(_lines_block(catalog, language, region, region_code))
     if kind is AnswerKind.RESOURCES:
@@ -92,12 +94,18 @@ def render(catalog: Catalog, language: str, kind: AnswerKind, region_code: str |
         AnswerKind.GROUP: "crisis.group_closing",
     }[kind]
     parts.append(t(closing))
-    return Rendered("\n\n".join(part for part in parts if part), _links(catalog, region))
+    return Rendered("\n\n".join(part for part in parts if part), _links(catalog, language, region))
 
 
 def _line(catalog: Catalog, language: str, line: CrisisLine) -> str:
+    about = {"about": line.about(language)} if line.about else {}
     return catalog.text(
-        "resources.line", language, name=line.name, contact=line.contact, hours=line.hours
+        "resources.line_about" if line.about else "resources.line",
+        language,
+        name=line.name(language),
+        contact=line.contact(language),
+        hours=line.hours(language),
+        **about,
     )
 
 
@@ -116,7 +124,7 @@ def _lines_block(
             "resources.directory",
             language,
             name=directory.name,
-            about=directory.about,
+            about=directory.about(language),
             url=directory.url,
         )
     )
@@ -131,9 +139,9 @@ def _treatment_block(catalog: Catalog, language: str, region: Region | None) -> 
     return "\n".join(rows)
 
 
-def _links(catalog: Catalog, region: Region | None) -> list[tuple[str, str]]:
+def _links(catalog: Catalog, language: str, region: Region | None) -> list[tuple[str, str]]:
     links = [
-        (line.url_label, line.url)
+        (line.url_label(language), line.url)
         for line in (region.lines if region else ())
         if line.kind == "crisis" and line.url and line.url_label
     ]

@@ -9,6 +9,7 @@ from bot.callbacks import CallbackCodec
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
+from bot.intents import IntentClassifier
 from bot.library import Library
 from bot.meeting_formats import MeetingFormat
 from bot.privacy import Keyring
@@ -33,6 +34,8 @@ class Services:
     search: LibrarySearch
     meeting_formats: dict[str, MeetingFormat]
     assessor: Assessor
+    # What plain words in a private chat are about (None: the general answer for all).
+    intents: IntentClassifier | None = None
     # Who had a crisis verdict in the last few minutes (pseudonyms and times, memory only).
     recent_crises: RecentCrises = field(default_factory=RecentCrises)
 

@@ -3,6 +3,7 @@ the secret, the store and the catalogue. Each failure is one line for the operat
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from bot.catalog import Catalog
 from bot.clock import Clock, system_clock
 from bot.config import ConfigError, Settings
 from bot.datalock import DataFolderBusy, DataFolderLock
+from bot.intents import load_shipped_intents
 from bot.library import load_library
 from bot.meeting_formats import load_formats
 from bot.privacy import SECRET_FILE_NAME, Keyring, SecretFileError, load_or_create_secret
@@ -114,6 +116,7 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
         search=LibrarySearch(library),
         meeting_formats=meeting_formats,
         assessor=await Assessor.start(),
+        intents=await asyncio.to_thread(load_shipped_intents),
     )
     return Prepared(services, lock)
 

@@ -33,7 +33,7 @@ def test_every_inventory_entry_has_words_for_members() -> None:
 
 
 def test_values_are_escaped_and_html_fragments_are_not() -> None:
-    assert "&lt;b&gt;" in CATALOG.text("resources.unknown_region", "en", given="<b>", codes="")
+    assert "&lt;b&gt;" in CATALOG.text("resources.unknown_region", "en", codes="<b>")
     assert "<i>x</i>" in CATALOG.text(
         "privacy.item", "en", what=Html("<i>x</i>"), why="", how_long=""
     )
@@ -73,9 +73,10 @@ def test_crisis_lines_come_only_from_the_shared_list() -> None:
     source = shared.read_text(encoding="utf-8")
     for region in CATALOG.crisis_lines.regions.values():
         for line in region.lines:
-            for number in re.findall(r"\d[\d -]{1,}\d", line.contact):
-                assert number in source, f"{region.code}: {number} is not in crisis-lines.md"
-            assert line.name.split(" (")[0] in source
+            for contact in line.contact.every:
+                for number in re.findall(r"\d[\d -]{1,}\d", contact):
+                    assert number in source, f"{region.code}: {number} is not in crisis-lines.md"
+            assert line.name("en") in source
     assert CATALOG.crisis_lines.directory.url in source
     for region in CATALOG.crisis_lines.regions.values():
         for line in region.lines:
@@ -93,18 +94,18 @@ def test_every_answer_fits_one_message_and_always_offers_the_directory(
     assert len(rendered.text) < TELEGRAM_TEXT_LIMIT
     assert rendered.links[-1] != ("findahelpline.com", "https://findahelpline.com")
     assert rendered.links[-1] == ("Find A Helpline", "https://findahelpline.com")
-    if kind not in (AnswerKind.CONCERN, AnswerKind.UNSURE):
+    if kind is not AnswerKind.CONCERN:
         assert "findahelpline.com" in rendered.text
         emergency = CATALOG.crisis_lines.region(region)
         number = emergency.emergency if emergency else CATALOG.crisis_lines.fallback_emergency
-        assert number in rendered.text
+        assert number(language) in rendered.text
 
 
 @pytest.mark.parametrize("region", [None, *CATALOG.crisis_lines.regions])
 def test_an_overdose_answer_puts_the_emergency_number_first(region: str | None) -> None:
     rendered = render(CATALOG, "en", AnswerKind.OVERDOSE, region)
     found = CATALOG.crisis_lines.region(region)
-    number = found.emergency if found else CATALOG.crisis_lines.fallback_emergency
+    number = (found.emergency if found else CATALOG.crisis_lines.fallback_emergency)("en")
     assert rendered.text.startswith(f"<b>Call {number} now.</b>")
     assert "naloxone" in rendered.text
     assert ("without a prescription" in rendered.text) == (region == "US")
@@ -136,3 +137,56 @@ def _dummy(key: str) -> dict[str, str]:
     from bot.catalog import placeholders
 
     return {name: "x" for name in placeholders(CATALOG.template(key))}
+
+
+def _crisis_lines_with(tmp_path: Path, old: str, new: str) -> Path:
+    (tmp_path / "texts").mkdir()
+    for language in ("en", "es"):
+        source = ROOT / "bot" / "content" / "texts" / f"{language}.toml"
+        (tmp_path / "texts" / f"{language}.toml").write_bytes(source.read_bytes())
+    shipped = (ROOT / "bot" / "content" / "crisis_lines.toml").read_text(encoding="utf-8")
+    assert old in shipped
+    (tmp_path / "crisis_lines.toml").write_text(shipped.replace(old, new), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        # Words pasted into every language: a Spanish member would read English.
+        (
+            'hours = { en = "24/7, free", es = "24/7, gratuita" }',
+            'hours = "24/7, free"',
+            "needs a text in each language",
+        ),
+        ('es = "Reino Unido"', 'fr = "Royaume-Uni"', "has no text in es"),
+        (
+            'emergency = { en = "112 or 999", es = "112 o 999" }',
+            'emergency = { en = "112 or 999" }',
+            "has no text in es",
+        ),
+    ],
+)
+def test_crisis_line_data_without_every_language_is_refused(
+    tmp_path: Path, old: str, new: str, problem: str
+) -> None:
+    with pytest.raises(CatalogError, match=problem):
+        Catalog.load(_crisis_lines_with(tmp_path, old, new))
+
+
+def test_a_value_with_no_words_may_stand_for_every_language() -> None:
+    us = CATALOG.crisis_lines.region("US")
+    assert us is not None
+    assert us.emergency("en") == us.emergency("es") == "911"
+    assert us.name("es") == "Estados Unidos"
+    assert "AYUDA" in us.lines[0].contact("es")
+
+
+@pytest.mark.parametrize("kind", list(AnswerKind))
+@pytest.mark.parametrize("region", [None, "INT", *CATALOG.crisis_lines.regions])
+def test_a_spanish_answer_carries_no_english_data(region: str | None, kind: AnswerKind) -> None:
+    english = render(CATALOG, "en", kind, region).text
+    spanish = render(CATALOG, "es", kind, region).text
+    for fragment in ("your local", "also works", "free", "verified human", "call or text"):
+        assert fragment not in spanish, fragment
+    assert spanish != english

@@ -64,9 +64,11 @@ def _crisis_line_details() -> list[str]:
     for region in data["region"]:
         details += re.findall(r"\d[\d ()-]*\d|\d", str(region["emergency"]))
         for line in region["line"]:
-            details.append(line["contact"])
-            details += re.findall(r"\+?\d[\d -]*\d(?:-[A-Z]{4})?", line["contact"])
-            details += re.findall(r"[\w.]+@[\w.]+", line["contact"])
+            contact = line["contact"]
+            for written in contact.values() if isinstance(contact, dict) else [contact]:
+                details.append(written)
+                details += re.findall(r"\+?\d[\d -]*\d(?:-[A-Z]{4})?", written)
+                details += re.findall(r"[\w.]+@[\w.]+", written)
             details += [line["url"]] if line.get("url") else []
             details += re.findall(r"\b[\w.-]+\.(?:org|com|gov|fr|de|nl|au)\S*", line["source"])
     return details

@@ -24,12 +24,25 @@ def button_labels(message) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 _CATALOG = Catalog.load()
-# What plain words in a private chat may get: the everyday answer, or the light question
-# the crisis model asks when it cannot rule a crisis out. Both kind, neither an error.
-EVERYDAY_ANSWERS = (
-    _CATALOG.text("fallback.text", "en"),
-    _CATALOG.text("concern.unsure", "en"),
+# What plain words in a private chat may get: one of the private chat's own answers (to a
+# greeting, thanks, a sleepless night...), perhaps with the light question the crisis
+# model adds when it cannot rule a crisis out. Each kind, none an error.
+EVERYDAY_ANSWERS = tuple(
+    _CATALOG.text(key, "en")
+    for key in (
+        "fallback.text",
+        "conversation.greeting",
+        "conversation.help",
+        "conversation.about",
+        "conversation.sleep",
+        "conversation.distress",
+        "conversation.thanks",
+    )
 )
+
+
+def is_everyday_answer(text: str) -> bool:
+    return text.startswith(EVERYDAY_ANSWERS)
 
 
 async def test_start_welcomes_a_member(harness: Harness) -> None:
@@ -74,20 +87,29 @@ async def test_resources_default_to_the_international_directory(harness: Harness
     reply = await say(harness.sim, member, "/resources")
     assert "findahelpline.com" in reply.text
     assert "your local emergency number" in reply.text
-    assert button_labels(reply) == ["Find A Helpline", "Another region"]
-    assert reply.buttons[0][0].url == "https://findahelpline.com"
+    # With no region known, the countries come first: a number to call is one tap away.
+    assert "Tap your country below" in reply.text
+    labels = button_labels(reply)
+    assert labels[:3] == ["United States", "Canada", "United Kingdom"]
+    assert labels[-2:] == ["International", "Find A Helpline"]
+    assert reply.buttons[-1][0].url == "https://findahelpline.com"
 
 
 async def test_picking_a_region_shows_its_lines_and_stores_nothing(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Jo", started=True, language_code="en-GB")
     reply = await say(sim, member, "/resources")
-    sim.press_button(member, reply, index=button_labels(reply).index("Another region"))
-    picker = await sim.wait_for(lambda: "Australia" in button_labels(reply) and reply)
-    sim.press_button(member, picker, index=button_labels(picker).index("Australia"))
+    sim.press_button(member, reply, index=button_labels(reply).index("Australia"))
     await sim.wait_for(lambda: "Lifeline" in reply.text, timeout=5)
     assert "13 11 14" in reply.text
     assert "000" in reply.text
+    assert "Tap your country" not in reply.text
+    sim.press_button(member, reply, index=button_labels(reply).index("Another region"))
+    await sim.wait_for(lambda: "Ireland" in button_labels(reply))
+    sim.press_button(member, reply, index=button_labels(reply).index("International"))
+    await sim.wait_for(lambda: "Lifeline" not in reply.text, timeout=5)
+    assert "findahelpline.com" in reply.text
+    assert "Tap your country" not in reply.text
     # The choice travelled in the button; nothing was stored against the member.
     again = await say(sim, member, "/resources")
     assert "Lifeline" not in again.text
@@ -113,9 +135,11 @@ async def test_resources_with_a_region_code(harness: Harness) -> None:
 async def test_resources_with_a_wrong_code_explains_kindly(harness: Harness) -> None:
     member = harness.sim.add_user("Sam", started=True)
     reply = await say(harness.sim, member, "/resources narnia")
-    assert "I don't know the region" in reply.text
+    assert "I don't know that region" in reply.text
     assert "GB" in reply.text
     assert "INT" in reply.text
+    # Never the member's words back: they could be anything, a crisis included.
+    assert "narnia" not in reply.text.lower()
 
 
 async def test_forget_with_nothing_stored_says_so(harness: Harness) -> None:
@@ -156,10 +180,12 @@ async def test_replies_stay_in_the_forum_topic(harness: Harness) -> None:
     topic = sim.add_topic(hall, "Monday meeting")
     reply = await say(sim, admin, "/resources", chat=hall, thread_id=topic)
     assert reply.thread_id == topic
-    sim.press_button(admin, reply, index=button_labels(reply).index("Another region"))
-    await sim.wait_for(lambda: "Ireland" in button_labels(reply))
     sim.press_button(admin, reply, index=button_labels(reply).index("Ireland"))
-    await sim.wait_for(lambda: "Samaritans" in reply.text)
+    # A post in a group belongs to everyone: the chosen lines come as a message of their own
+    # (the admin has no private chat with the bot here), in the same topic.
+    answer = await sim.next_bot_message(hall, thread_id=topic, after=reply.message_id)
+    assert "Samaritans" in answer.text
+    assert "Samaritans" not in reply.text
     assert sim.messages(hall, thread_id=None)[-1].thread_id == topic
 
 
@@ -180,7 +206,7 @@ async def test_a_stale_button_says_it_has_expired(harness: Harness) -> None:
     member = sim.add_user("Mo", started=True)
     reply = await say(sim, member, "/resources")
     harness.clock.advance(timedelta(days=31))
-    sim.press_button(member, reply, index=button_labels(reply).index("Another region"))
+    sim.press_button(member, reply, index=button_labels(reply).index("Ireland"))
     answer = await sim.next_bot_message(sim.private_chat(member), after=reply.message_id)
     assert "This button has expired" in answer.text
 
@@ -191,7 +217,7 @@ async def test_a_button_from_another_chat_says_it_has_expired(harness: Harness) 
     second = sim.add_user("Ben", started=True)
     theirs = await say(sim, first, "/resources")
     mine = await say(sim, second, "/resources")
-    data = theirs.buttons[-1][0].callback_data
+    data = theirs.buttons[0][0].callback_data
     sim.press_raw_callback(second, mine, data)
     answer = await sim.next_bot_message(sim.private_chat(second), after=mine.message_id)
     assert "This button has expired" in answer.text

@@ -14,7 +14,7 @@ from bot.safety import Level, assess_rules
 from bot.safety.assessor import Assessor
 from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser
 from tests.conftest import Harness
-from tests.test_e2e_foundation import button_labels, say
+from tests.test_e2e_foundation import button_labels, is_everyday_answer, say
 
 CATALOG = Catalog.load()
 OPENING = CATALOG.text("crisis.opening", "en")
@@ -47,7 +47,14 @@ async def test_crisis_in_a_private_chat_gets_lines_at_once(harness: Harness) -> 
     assert answer.text.startswith(OPENING)
     assert "If you are in danger right now, call your local emergency number" in answer.text
     assert "https://findahelpline.com" in urls(answer)
-    assert button_labels(answer)[-2:] == ["Another region", "Back to Porchlight"]
+    # No region known: the country first, so a number to call is one tap away.
+    assert "Tap your country below" in answer.text
+    assert button_labels(answer)[0] == "United States"
+    # Only what the bot really does: no listener is on shift, and it says so.
+    assert "No peer listener is on shift right now" in answer.text
+    assert "Talk with a peer now" not in button_labels(answer)
+    assert button_labels(answer)[-2:] == ["Something to read", "Today's reflection"]
+    assert "keep writing" not in answer.text
     assert answer.reply_to is None
     # One answer, and no fallback pointer after it.
     probe = await say(sim, member, "/help")
@@ -82,7 +89,8 @@ async def test_concern_gets_a_gentle_answer_without_alarm(harness: Harness) -> N
     sim = harness.sim
     member = sim.add_user("Di", started=True)
     answer = await say(sim, member, "this craving is killing me tonight")
-    assert answer.text.startswith("That sounds really hard.")
+    # The gentle answer, or (heard as distress) the private chat's own, the lines beside it.
+    assert answer.text.startswith("That sounds")
     assert "emergency" not in answer.text
     sim.press_button(member, answer, index=button_labels(answer).index("People to talk to now"))
     lines = await sim.next_bot_message(sim.private_chat(member), after=answer.message_id)
@@ -93,22 +101,24 @@ async def test_everyday_speech_gets_no_crisis_answer(harness: Harness) -> None:
     member = harness.sim.add_user("Ed", started=True)
     for text in ("I killed it at work today", "my phone died", "I'd kill for a coffee"):
         answer = await say(harness.sim, member, text)
-        assert answer.text.startswith("I'm here.")
+        assert is_everyday_answer(answer.text), answer.text
+        assert "emergency" not in answer.text
 
 
-async def test_another_region_and_back_to_porchlight(harness: Harness) -> None:
+async def test_a_country_in_one_tap_then_another(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Fi", started=True)
     answer = await say(sim, member, "i dont want to wake up tomorrow")
-    sim.press_button(member, answer, index=button_labels(answer).index("Another region"))
-    await sim.wait_for(lambda: "Ireland" in button_labels(answer))
     sim.press_button(member, answer, index=button_labels(answer).index("Ireland"))
     await sim.wait_for(lambda: "Samaritans" in answer.text)
     assert answer.text.startswith(OPENING)
     assert "112 or 999" in answer.text
-    sim.press_button(member, answer, index=button_labels(answer).index("Back to Porchlight"))
-    back = await sim.next_bot_message(sim.private_chat(member), after=answer.message_id)
-    assert back.text.startswith("I'm still here.")
+    assert "Tap your country" not in answer.text
+    sim.press_button(member, answer, index=button_labels(answer).index("Another region"))
+    await sim.wait_for(lambda: "Spain" in button_labels(answer))
+    sim.press_button(member, answer, index=button_labels(answer).index("Spain"))
+    await sim.wait_for(lambda: "024" in answer.text)
+    assert "Something to read" in button_labels(answer)
 
 
 @pytest.mark.parametrize(
@@ -126,20 +136,58 @@ async def test_each_region_s_lines_and_the_fallback(
         assert "your local emergency number" in answer.text
         assert "I don't have a checked line for this region yet" in answer.text
     else:
-        assert f"call <b>{region.emergency}</b>" in answer.html
+        assert f"call <b>{region.emergency('en')}</b>" in answer.html
         for line in region.lines:
             if line.kind == "crisis":
-                assert line.contact in answer.text
+                assert line.contact("en") in answer.text
                 if line.url:
                     assert line.url in urls(answer)
     assert "https://findahelpline.com" in urls(answer)
 
 
 async def test_spanish_speakers_are_answered_in_spanish(harness: Harness) -> None:
-    member = harness.sim.add_user("Lu", started=True, language_code="es-MX")
-    answer = await say(harness.sim, member, "ya no quiero vivir, esta noche me quito la vida")
+    sim = harness.sim
+    member = sim.add_user("Lu", started=True, language_code="es-MX")
+    answer = await say(sim, member, "ya no quiero vivir, esta noche me quito la vida")
     assert answer.text.startswith("Me alegra mucho que me lo hayas contado.")
+    assert "llama al número de emergencias de tu país" in answer.text
+    assert "líneas de ayuda verificadas" in answer.text
+    assert "Toca tu país" in answer.text
+    assert button_labels(answer)[:3] == ["Estados Unidos", "Canadá", "Reino Unido"]
+    assert_no_english(answer.text)
+    sim.press_button(member, answer, index=button_labels(answer).index("Estados Unidos"))
+    await sim.wait_for(lambda: "988" in answer.text)
+    # Spanish speakers in the US learn 988's Spanish options.
+    assert "en español, llama al 988 y marca 2, o envía AYUDA" in answer.text
+    assert "Chat de 988 Lifeline" in button_labels(answer)
     assert "Otra región" in button_labels(answer)
+    assert_no_english(answer.text)
+    sim.press_button(member, answer, index=button_labels(answer).index("Otra región"))
+    await sim.wait_for(lambda: "Reino Unido" in button_labels(answer))
+    sim.press_button(member, answer, index=button_labels(answer).index("Reino Unido"))
+    await sim.wait_for(lambda: "Samaritans" in answer.text)
+    assert "999 (también funciona el 112)" in answer.text
+    assert "llamada gratuita" in answer.text
+    assert_no_english(answer.text)
+
+
+# Words of the English answers and data that must never appear in a Spanish one.
+ENGLISH_WORDS = (
+    "your local",
+    "also works",
+    "free",
+    "verified human",
+    "call or text",
+    "veterans press",
+    " or ",
+    "you can",
+    "keep writing",
+)
+
+
+def assert_no_english(text: str) -> None:
+    for words in ENGLISH_WORDS:
+        assert words not in text, words
 
 
 async def test_a_group_gets_a_post_not_a_reply_inviting_a_private_chat(harness: Harness) -> None:

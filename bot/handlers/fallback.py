@@ -1,4 +1,5 @@
-"""What nothing else handled: unknown commands, stickers, stray buttons, and errors.
+"""What nothing else handled: unknown commands, stickers, stray buttons, and errors
+(plain words in a private chat are bot/handlers/conversation.py's).
 
 Registered last in the default group: within a group the first matching handler wins,
 so these see only what no feature claimed.
@@ -33,11 +34,6 @@ async def not_text(update: Update, context: Context) -> None:
         await reply(update, context, text(update, context, "fallback.not_text"))
 
 
-async def plain_text(update: Update, context: Context) -> None:
-    if not _already_answered(update, context):
-        await reply(update, context, text(update, context, "fallback.text"))
-
-
 async def on_error(update: object, context: Context) -> None:
     """Log the exception's type and the update id, nothing more; tell the member kindly."""
     update_id = update.update_id if isinstance(update, Update) else None
@@ -55,9 +51,6 @@ async def on_error(update: object, context: Context) -> None:
 def register(application: App) -> None:
     private_new = NEW_MESSAGES & PRIVATE
     application.add_handler(MessageHandler(private_new & filters.COMMAND, unknown_command))
-    application.add_handler(
-        MessageHandler(private_new & filters.TEXT & ~filters.COMMAND, plain_text)
-    )
     application.add_handler(
         MessageHandler(private_new & ~filters.TEXT & ~filters.StatusUpdate.ALL, not_text)
     )

@@ -1,9 +1,16 @@
 """Inline mode, for sponsors: '@bot words' in any chat offers today's reflection first, then
-reflections and readings that match, ready to send into that chat."""
+reflections and readings that match, ready to send into that chat. Words that are crisis
+language put the people to talk to now before everything else."""
 
 from __future__ import annotations
 
-from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Update,
+)
 from telegram.ext import InlineQueryHandler
 
 from bot.dates import parse_day
@@ -11,6 +18,8 @@ from bot.handlers.common import HTML, App, Context, language, services
 from bot.handlers.reflections import date_text, day_key, local_today
 from bot.library_view import render_copy
 from bot.reflections import Reflection, render_reflection
+from bot.resources import AnswerKind, render, resolve_region
+from bot.safety import Level
 from bot.search import Searchable, SearchIndex
 from bot.services import Services
 
@@ -33,6 +42,26 @@ def _reflection_index(svc: Services, context: Context) -> SearchIndex:
         ]
         found = context.application.bot_data[_INDEX] = SearchIndex(items)
     return found
+
+
+def _help_result(svc: Services, lang: str, bot_username: str) -> InlineQueryResultArticle:
+    """The lines in the sender's language; the message it sends carries the websites and a
+    way to the bot's private chat, where any country can be picked (an inline message
+    belongs to a chat the bot may not be in, so it is never edited for one reader)."""
+    region = resolve_region(None, svc.settings.region)
+    rendered = render(svc.catalog, lang, AnswerKind.RESOURCES, region)
+    buttons = [[InlineKeyboardButton(label, url=url)] for label, url in rendered.links]
+    private = f"https://t.me/{bot_username}?start=resources"
+    buttons.append(
+        [InlineKeyboardButton(svc.catalog.text("inline.pick_country", lang), url=private)]
+    )
+    return InlineQueryResultArticle(
+        id="help",
+        title=svc.catalog.text("inline.help_title", lang),
+        description=svc.catalog.text("inline.help_description", lang),
+        input_message_content=InputTextMessageContent(rendered.text, parse_mode=HTML),
+        reply_markup=InlineKeyboardMarkup(buttons),
+    )
 
 
 def _reflection_result(
@@ -60,6 +89,8 @@ async def answer_inline(update: Update, context: Context) -> None:
     results: list[InlineQueryResultArticle] = []
     seen: set[str] = set()
     typed = query.query.strip()
+    if typed and (await svc.assessor.assess(typed)).level is Level.CRISIS:
+        results.append(_help_result(svc, lang, context.bot.username))
     asked_day = parse_day(typed, today) if typed else None
     first = svc.reflections.get(day_key(*(asked_day or (today.month, today.day))))
     if first is not None:

@@ -26,6 +26,7 @@ from bot.handlers.common import (
     PRIVATE,
     App,
     Context,
+    chat_pseudonym,
     language,
     member_pseudonym,
     reply,
@@ -178,12 +179,15 @@ async def ask_for_peer(update: Update, context: Context, checkin: CheckIn | None
         alias = pair.alias_of(pair.other(who))
         await reply(update, context, text(update, context, "peer.already_chatting", alias=alias))
         return
-    crisis = checkin is not None and checkin.crisis
+    # A crisis, in the check-in or in their words a few minutes ago, goes to the front of
+    # the line, and no limit stands between it and a peer.
+    recent = svc.recent_crises.within((chat_pseudonym(update, context), who), now)
+    crisis = recent or (checkin is not None and checkin.crisis)
     place = mm.position(who)
     if place and not crisis:
         await reply(update, context, text(update, context, "peer.already_waiting", place=place))
         return
-    if not place and not peers.may_ask(who, now):
+    if not place and not crisis and not peers.may_ask(who, now):
         await reply(update, context, text(update, context, "peer.too_many_asks"))
         return
     peers.chat_ids[who] = chat.id

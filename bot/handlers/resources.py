@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.handlers.common import (
@@ -20,14 +20,17 @@ from bot.handlers.common import (
     App,
     Context,
     button_data,
+    is_private,
     language,
     reply,
     services,
     text,
     verified_callback,
 )
+from bot.handlers.next_steps import next_steps_rows, peer_note
 from bot.priority import CRISIS
 from bot.resources import (
+    INTERNATIONAL,
     AnswerKind,
     Rendered,
     is_known_region,
@@ -46,17 +49,24 @@ _URGENT = {AnswerKind.CRISIS, AnswerKind.OVERDOSE, AnswerKind.GROUP}
 
 
 def _rendered(update: Update, context: Context, kind: AnswerKind, region: str | None) -> Rendered:
-    return render(services(context).catalog, language(update, context), kind, region)
+    rendered = render(services(context).catalog, language(update, context), kind, region)
+    if kind is AnswerKind.CRISIS and is_private(update):
+        # Only what the bot really has: a listener if one is on shift, said honestly.
+        return Rendered(f"{rendered.text}\n\n{peer_note(update, context)}", rendered.links)
+    return rendered
 
 
 def answer_markup(
     update: Update, context: Context, kind: AnswerKind, region: str | None, rendered: Rendered
 ) -> InlineKeyboardMarkup:
-    """URL buttons for the lines' websites, then another region, then a way back."""
-    rows = [[InlineKeyboardButton(label, url=url)] for label, url in rendered.links]
-    if kind in (AnswerKind.CONCERN, AnswerKind.UNSURE):
-        rows = [[_callback(update, context, "buttons.people_now", "show", region or "INT")]]
-    if kind is not AnswerKind.UNSURE:
+    """With no region known, the countries first; then URL buttons for the lines' websites,
+    another region, what else the bot offers, and a way back."""
+    if kind is AnswerKind.CONCERN:
+        rows = [[_callback(update, context, "buttons.people_now", "show", region or INTERNATIONAL)]]
+        return InlineKeyboardMarkup(rows + next_steps_rows(update, context))
+    rows = _country_rows(update, context, kind) if region is None else []
+    rows += [[InlineKeyboardButton(label, url=url)] for label, url in rendered.links]
+    if region is not None:
         rows.append([_callback(update, context, "buttons.other_region", "pick", kind.value)])
     if kind is AnswerKind.GROUP:
         username = context.bot.username
@@ -68,8 +78,8 @@ def answer_markup(
                 )
             ]
         )
-    elif kind is not AnswerKind.RESOURCES:
-        rows.append([_callback(update, context, "buttons.back", "back")])
+    elif kind is AnswerKind.CRISIS:
+        rows += next_steps_rows(update, context)
     return InlineKeyboardMarkup(rows)
 
 
@@ -101,34 +111,34 @@ async def show_resources(update: Update, context: Context) -> None:
     if context.args:
         chosen = " ".join(context.args).strip().upper()
         if not is_known_region(catalog, chosen):
+            # Never the member's words back: they may be anything, a crisis included.
             codes = ", ".join(region_codes(catalog))
             await reply(
-                update,
-                context,
-                text(update, context, "resources.unknown_region", given=chosen[:20], codes=codes),
+                update, context, text(update, context, "resources.unknown_region", codes=codes)
             )
             return
     await send_answer(update, context, AnswerKind.RESOURCES, chosen)
 
 
-def _picker(update: Update, context: Context, kind: str) -> InlineKeyboardMarkup:
+def _country_rows(
+    update: Update, context: Context, kind: str | AnswerKind
+) -> list[list[InlineKeyboardButton]]:
     catalog = services(context).catalog
+    member_language = language(update, context)
     buttons = [
         InlineKeyboardButton(
-            region.name,
-            callback_data=button_data(update, context, FEATURE, "set", kind, code),
+            region.name(member_language),
+            callback_data=button_data(update, context, FEATURE, "set", str(kind), code),
         )
         for code, region in catalog.crisis_lines.regions.items()
     ]
     buttons.append(
         InlineKeyboardButton(
             text(update, context, "resources.international_button"),
-            callback_data=button_data(update, context, FEATURE, "set", kind, "INT"),
+            callback_data=button_data(update, context, FEATURE, "set", str(kind), INTERNATIONAL),
         )
     )
-    return InlineKeyboardMarkup(
-        [buttons[i : i + _PICKER_COLUMNS] for i in range(0, len(buttons), _PICKER_COLUMNS)]
-    )
+    return [buttons[i : i + _PICKER_COLUMNS] for i in range(0, len(buttons), _PICKER_COLUMNS)]
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -139,7 +149,7 @@ async def on_button(update: Update, context: Context) -> None:
     await query.answer()
     kinds = {kind.value: kind for kind in AnswerKind}
     if data.action == "pick" and data.args and data.args[0] in kinds:
-        await _replace_markup(update, context, _picker(update, context, data.args[0]))
+        await _offer_countries(update, context, data.args[0])
     elif data.action == "set" and len(data.args) == 2 and data.args[0] in kinds:
         await _show_region(update, context, kinds[data.args[0]], data.args[1])
     elif data.action == "show" and data.args:
@@ -150,26 +160,64 @@ async def on_button(update: Update, context: Context) -> None:
         logger.warning("a signed resources button had an unknown action")
 
 
-async def _replace_markup(update: Update, context: Context, markup: InlineKeyboardMarkup) -> None:
+async def _offer_countries(update: Update, context: Context, kind: str) -> None:
+    """The countries under a private answer, in place; under a group's post, which belongs
+    to everyone, in a message of their own."""
+    markup = InlineKeyboardMarkup(_country_rows(update, context, kind))
     query = update.callback_query
     assert query is not None
-    try:
-        await query.edit_message_reply_markup(reply_markup=markup)
-    except BadRequest:
-        await reply(update, context, text(update, context, "resources.pick_prompt"), markup=markup)
+    if is_private(update):
+        try:
+            await query.edit_message_reply_markup(reply_markup=markup)
+            return
+        except BadRequest:
+            pass
+    await reply(update, context, text(update, context, "resources.pick_prompt"), markup=markup)
 
 
 async def _show_region(update: Update, context: Context, kind: AnswerKind, code: str) -> None:
-    """Re-render the same answer for the chosen region, in place where Telegram allows."""
-    region = resolve_region(code, services(context).settings.region)
-    rendered = _rendered(update, context, kind, region)
-    markup = answer_markup(update, context, kind, region, rendered)
+    """The same answer for the chosen region: in place in a private chat; in a group, to the
+    member who pressed privately where they have a chat with the bot, else as a new message,
+    so no one changes a post that answered someone else."""
+    if code != INTERNATIONAL and code not in services(context).catalog.crisis_lines.regions:
+        logger.warning("a signed resources button named a region this bot does not have")
+        return
+    rendered = _rendered(update, context, kind, code)
     query = update.callback_query
     assert query is not None
+    if not is_private(update):
+        private = AnswerKind.RESOURCES if kind is AnswerKind.GROUP else kind
+        if await _send_privately(update, context, private, code):
+            return
+        await send_answer(update, context, kind, code)
+        return
+    markup = answer_markup(update, context, kind, code, rendered)
     try:
         await query.edit_message_text(rendered.text, parse_mode=HTML, reply_markup=markup)
     except BadRequest:
         await reply(update, context, rendered.text, markup=markup)
+
+
+async def _send_privately(update: Update, context: Context, kind: AnswerKind, code: str) -> bool:
+    """The lines for code, to the member who pressed, in their private chat with the bot.
+    False where they have none (Telegram refuses a bot's first word)."""
+    user = update.effective_user
+    if user is None:
+        return False
+    rendered = _rendered(update, context, kind, code)
+    try:
+        await context.bot.send_message(
+            user.id,
+            rendered.text,
+            parse_mode=HTML,
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton(label, url=url)] for label, url in rendered.links]
+            ),
+            rate_limit_args=CRISIS if kind in _URGENT else None,
+        )
+    except (Forbidden, BadRequest):
+        return False
+    return True
 
 
 def register(application: App) -> None:

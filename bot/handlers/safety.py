@@ -102,6 +102,10 @@ async def assess_message(update: Update, context: Context) -> None:
     is_command = (message.text or message.caption or "").startswith("/")
     if verdict.level is Level.CONCERN and (is_command or not is_private(update)):
         return
+    # Plain words in a private chat short of a crisis get one answer, the chat's own
+    # (bot/handlers/conversation.py): it knows what they are about, and brings the lines.
+    if verdict.level is Level.CONCERN and message.text is not None:
+        return
     # In a check-in or a peer chat someone is already asking what would help: a gentle
     # answer from the bot would only interrupt. Crisis answers always go out.
     if verdict.level is Level.CONCERN and in_peer_flow(
@@ -126,8 +130,6 @@ async def _answer_privately(update: Update, context: Context, verdict: Assessmen
         kind, counter = AnswerKind.OVERDOSE, "overdose_private"
     elif verdict.level is Level.CRISIS:
         kind, counter = AnswerKind.CRISIS, "crisis_private"
-    elif verdict.is_unsure:
-        kind, counter = AnswerKind.UNSURE, "unsure_private"
     else:
         kind, counter = AnswerKind.CONCERN, "concern_private"
     await send_answer(update, context, kind)

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from bot.safety.model import CrisisModel, ModelUnavailable
+from bot.safety.model import CrisisModel, ModelUnavailable, Vectors
 from bot.safety.rules import assess_rules
 from bot.safety.verdict import Assessment, Level, ModelScore, combine
 
@@ -112,6 +112,22 @@ class Assessor:
             if not future.done():
                 future.set_result(None)
         self._pending.clear()
+
+    async def embed(self, text: str) -> Vectors | None:
+        """text's sentence embedding, worked out on the model's thread beside the loop, for
+        readers of a member's words other than the crisis layer (None without a model)."""
+        if self._model is None:
+            return None
+        encode = self._model.encoder.encode
+        try:
+            vectors = await asyncio.get_running_loop().run_in_executor(
+                self._executor, encode, [text]
+            )
+        except Exception as error:  # the type only: its text could carry the member's words
+            logger.warning("could not embed a message: %s", type(error).__name__)
+            return None
+        vector: Vectors = vectors[0]
+        return vector
 
     async def close(self) -> None:
         if self._worker is not None:
