@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pty
+import select
 import signal
+import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -283,3 +287,58 @@ async def test_sigkill_mid_peer_chat_and_mid_meeting_strands_nobody(
         second.send_signal(signal.SIGTERM)
         code, _, _ = await finish(second)
     assert code == 0
+
+
+def _read_until(fd: int, wanted: str, seen: list[str], seconds: float = 20) -> str:
+    """What the terminal shows until wanted appears (the whole screen so far)."""
+    deadline = time.monotonic() + seconds
+    while wanted not in "".join(seen):
+        left = deadline - time.monotonic()
+        assert left > 0, f"{wanted!r} never appeared; the screen:\n{''.join(seen)}"
+        ready, _, _ = select.select([fd], [], [], min(left, 0.2))
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the other end closed
+                break
+            seen.append(chunk.decode(errors="replace"))
+    return "".join(seen)
+
+
+def test_the_demo_answers_a_person_typing_in_a_terminal(tmp_path: Path) -> None:
+    """Through a pseudo-terminal, with pauses, each answer awaited before the next line:
+    how a person meets the demo (piped input hides what a terminal shows)."""
+    env = bot_env(tmp_path)
+    del env["PORCHLIGHT_DATA_DIR"]
+    main, side = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--demo"],
+        stdin=side,
+        stdout=side,
+        stderr=side,
+        cwd=tmp_path,
+        env=env,
+        close_fds=True,
+    )
+    os.close(side)
+    seen: list[str] = []
+    try:
+        _read_until(main, "Say /start.", seen)
+        for line, answer in (
+            ("/start", "peer support, not professional care"),
+            ("hello", "Hello, and welcome. I'm Porchlight, an anonymous"),
+            (":2", "Take what you want and leave the rest"),
+            ("i cant sleep", "Nights can be long."),
+            (":quit", "Bye."),
+        ):
+            time.sleep(1.0)  # a person reads before typing
+            os.write(main, f"{line}\n".encode())
+            _read_until(main, answer, seen)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(main)
+    screen = "".join(seen)
+    assert "Traceback" not in screen
+    assert "RuntimeError" not in screen

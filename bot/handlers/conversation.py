@@ -54,7 +54,7 @@ _ANSWERS: dict[Intent, tuple[str, dict[str, bool]]] = {
     Intent.GREETING: ("conversation.greeting", {"checkin": True}),
     Intent.HELP: ("conversation.help", {"checkin": True, "lines": True}),
     Intent.ABOUT: ("conversation.about", {"checkin": True}),
-    Intent.SLEEP: ("conversation.sleep", {}),
+    Intent.SLEEP: ("conversation.sleep", {"lines": True}),
     Intent.DISTRESS: ("conversation.distress", {"checkin": True, "lines": True}),
     Intent.THANKS: ("conversation.thanks", {}),
     Intent.OTHER: ("fallback.text", {"checkin": True, "lines": True}),
@@ -90,7 +90,7 @@ async def answer_words(update: Update, context: Context) -> None:
         return
     key, offers = _ANSWERS[intent]
     body = text(update, context, key)
-    if intent is Intent.DISTRESS or (worried and intent is Intent.SLEEP):
+    if intent in _HEARD_AS_THEY_ARE:
         body += "\n\n" + peer_note(update, context)
     if unsure:
         # The model could not rule out something heavy: said lightly, the lines near.

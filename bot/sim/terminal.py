@@ -91,7 +91,10 @@ class _Terminal:
 
     def _label(self, message: SimMessage) -> str:
         chat = message.chat
-        if chat is self.chat_here() and message.thread_id == self.here.thread_id:
+        # Looked up, never created: a new chat while the world's chats are being read
+        # would change them under the reader.
+        here = self.here.chat or self.sim.world.private_chat(self.me, create=False)
+        if chat is here and message.thread_id == self.here.thread_id:
             return BOT_LABEL
         if chat.type == "private" and chat.user is not None:
             return f"{BOT_LABEL} -> {chat.user.first_name}, private"
@@ -123,8 +126,8 @@ class _Terminal:
     def pending_output(self) -> list[str] | None:
         """Text for anything new since the last look: bot messages, edits, removals, popups."""
         lines: list[str] = []
-        for chat in self.sim.world.chats.values():
-            for message in chat.messages.values():
+        for chat in list(self.sim.world.chats.values()):
+            for message in list(chat.messages.values()):
                 key = (chat.id, message.message_id)
                 if message.deleted:
                     if key not in self._gone:
