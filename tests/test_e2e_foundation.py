@@ -30,7 +30,7 @@ _CATALOG = Catalog.load()
 EVERYDAY_ANSWERS = tuple(
     _CATALOG.text(key, "en")
     for key in (
-        "fallback.text",
+        "conversation.other",
         "conversation.greeting",
         "conversation.help",
         "conversation.about",

@@ -57,7 +57,7 @@ _ANSWERS: dict[Intent, tuple[str, dict[str, bool]]] = {
     Intent.SLEEP: ("conversation.sleep", {"lines": True}),
     Intent.DISTRESS: ("conversation.distress", {"checkin": True, "lines": True}),
     Intent.THANKS: ("conversation.thanks", {}),
-    Intent.OTHER: ("fallback.text", {"checkin": True, "lines": True}),
+    Intent.OTHER: ("conversation.other", {"checkin": True, "lines": True}),
 }
 
 

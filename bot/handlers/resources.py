@@ -60,7 +60,7 @@ def answer_markup(
     update: Update, context: Context, kind: AnswerKind, region: str | None, rendered: Rendered
 ) -> InlineKeyboardMarkup:
     """With no region known, the countries first; then URL buttons for the lines' websites,
-    another region, what else the bot offers, and a way back."""
+    another region, and what else the bot offers (a group's post: a way to write privately)."""
     if kind is AnswerKind.CONCERN:
         rows = [[_callback(update, context, "buttons.people_now", "show", region or INTERNATIONAL)]]
         return InlineKeyboardMarkup(rows + next_steps_rows(update, context))
@@ -154,7 +154,7 @@ async def on_button(update: Update, context: Context) -> None:
         await _show_region(update, context, kinds[data.args[0]], data.args[1])
     elif data.action == "show" and data.args:
         await send_answer(update, context, AnswerKind.RESOURCES, data.args[0])
-    elif data.action == "back":
+    elif data.action == "back":  # under answers sent before it gave way to what else helps
         await reply(update, context, text(update, context, "crisis.back"))
     else:
         logger.warning("a signed resources button had an unknown action")
