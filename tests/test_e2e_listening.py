@@ -76,6 +76,11 @@ async def test_after_a_crisis_answer_the_next_words_are_met_warmly(harness: Harn
     assert "No peer listener is on shift right now" in after.text
     assert "People to talk to now" in button_labels(after)
     assert "follow a conversation" not in after.text
+    miembro = sim.add_user("Dani", started=True, language_code="es")
+    await say(sim, miembro, "ya no puedo más, esta noche me quito la vida")
+    despues = await say(sim, miembro, "vale")
+    assert despues.text.startswith("Gracias por volver a escribir.")
+    assert_no_english(despues.text)
     # The few minutes pass; then plain words get the everyday answer again.
     harness.clock.advance(harness.services.recent_crises.span + timedelta(minutes=1))
     later = await say(sim, member, "ok")

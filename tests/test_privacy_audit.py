@@ -67,6 +67,13 @@ async def run_scenario(sim: BotApiSimulator) -> SimChat:
     await sim.wait_for(
         lambda: len([m for m in sim.messages(group) if m.message_id > sent.message_id]) >= 2
     )
+    # Another member picks a country under the crisis post: answered privately.
+    post = next(m for m in sim.messages(group) if "something heavy" in (m.text or ""))
+    sim.press_button(users[1], post, index=labels(post).index("Ireland"))
+    await sim.wait_for(lambda: "Samaritans" in sim.messages(sim.private_chat(users[1]))[-1].text)
+    # Crisis words typed inline put the lines first.
+    query = sim.inline_query(users[2], MEMBERS[2].words[1])
+    await sim.wait_for(lambda: query in sim.inline_answers)
     sent = sim.send_text(users[0], "/crisisposts off", chat=group)
     await sim.next_bot_message(group, after=sent.message_id)
     return group
