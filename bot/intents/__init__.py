@@ -11,19 +11,16 @@ Pure: the embedding comes from the caller (bot/safety/assessor.py embeds off the
 
 from __future__ import annotations
 
-import io
-import json
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from bot.safety import features
-from bot.safety.model import EncoderPin, Floats, ModelUnavailable, Vectors, sha256_of
+from bot.safety.model import EncoderPin, Floats, ModelUnavailable, Vectors, read_weights
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +52,7 @@ class IntentClassifier:
     def load(cls, path: Path = INTENTS_FILE) -> IntentClassifier:
         """The classifier path describes, its numbers checked against their SHA-256."""
         try:
-            meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            numbers = path.with_suffix(".npz").read_bytes()
-            if sha256_of(numbers) != meta["numbers_sha256"]:
-                raise ValueError(f"{path.with_suffix('.npz').name} does not match its SHA-256")
-            if meta["bucket_bits"] != features.BUCKET_BITS:
-                raise ValueError("it was written for another feature width")
-            with np.load(io.BytesIO(numbers)) as arrays:
-                found = {name: arrays[name].astype(np.float64) for name in arrays.files}
+            meta, found = read_weights(path)
             return cls(
                 intents=tuple(Intent(name) for name in meta["intents"]),
                 idf=found["idf"],

@@ -12,8 +12,6 @@ scikit-learn is needed here only (pip install -e ".[dev]").
 from __future__ import annotations
 
 import argparse
-import io
-import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +21,8 @@ import numpy as np
 
 from bot.intents import INTENTS_FILE, Intent, IntentClassifier
 from bot.safety import features
-from bot.safety.model import EncoderPin, UniversalSentenceEncoder, Vectors, sha256_of
+from bot.safety.model import EncoderPin, UniversalSentenceEncoder, Vectors, write_weights
+from bot.safety.train import design_matrix, labelled_rows
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "tests" / "data"
 # The floor the tests hold cross-validated accuracy to, overall and in each language
@@ -43,27 +42,18 @@ class Example:
 def load_examples(
     data_dir: Path = DATA_DIR, pattern: str = "intents_labelled*.jsonl"
 ) -> list[Example]:
-    examples: list[Example] = []
-    for path in sorted(data_dir.glob(pattern)):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                examples.append(
-                    Example(row["text"], Intent(row["intent"]), row["language"], path.stem)
-                )
-    return examples
+    return [
+        Example(row["text"], Intent(row["intent"]), row["language"], batch)
+        for row, batch in labelled_rows(data_dir, pattern)
+    ]
 
 
 def fit(
     texts: Sequence[str], vectors: Vectors, intents: Sequence[Intent], pin: EncoderPin, c: float
 ) -> IntentClassifier:
-    from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import LogisticRegression
 
-    idf = features.learn_idf(texts)
-    rows, columns, values = features.lexical_rows(texts, idf)
-    lexical = csr_matrix((values, (rows, columns)), shape=(len(texts), features.WIDTH))
-    matrix = hstack([lexical, csr_matrix(vectors)]).tocsr()
+    idf, matrix = design_matrix(texts, vectors)
     order = tuple(Intent)
     model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
     model.fit(matrix, [order.index(intent) for intent in intents])
@@ -138,27 +128,12 @@ def report(title: str, examples: Sequence[Example], read: Sequence[Intent]) -> s
 
 
 def write(classifier: IntentClassifier, c: float, trained_on: int, out: Path) -> None:
-    buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer,
-        idf=classifier.idf.astype(np.float32),
-        lexical=classifier.lexical.astype(np.float32),
-        embedding=classifier.embedding.astype(np.float32),
-        bias=classifier.bias.astype(np.float32),
-    )
-    numbers = buffer.getvalue()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".npz").write_bytes(numbers)
-    pin = classifier.encoder
     meta = {
         "intents": [str(intent) for intent in classifier.intents],
-        "bucket_bits": features.BUCKET_BITS,
         "regularisation": c,
-        "numbers_sha256": sha256_of(numbers),
-        "encoder": {"package": pin.package, "version": pin.version, "files": pin.files},
         "trained_on": trained_on,
     }
-    out.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    write_weights(out, classifier, meta)
 
 
 def measure(batch: Path, classifier_file: Path = INTENTS_FILE) -> str:

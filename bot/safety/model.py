@@ -52,6 +52,57 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def read_weights(path: Path) -> tuple[dict[str, Any], dict[str, Floats]]:
+    """A classifier's description (path, a .json) and its numbers (the .npz beside it),
+    checked against the SHA-256 the description gives and the feature width it was
+    written for. ValueError, OSError or KeyError says what is wrong."""
+    meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    numbers = path.with_suffix(".npz").read_bytes()
+    if sha256_of(numbers) != meta["numbers_sha256"]:
+        raise ValueError(f"{path.with_suffix('.npz').name} does not match its SHA-256")
+    if meta["bucket_bits"] != features.BUCKET_BITS:
+        raise ValueError("it was written for another feature width")
+    with np.load(io.BytesIO(numbers)) as arrays:
+        return meta, {name: arrays[name].astype(np.float64) for name in arrays.files}
+
+
+class LinearWeights(Protocol):
+    """What a shipped linear classifier over [hashed words | embedding] holds."""
+
+    @property
+    def idf(self) -> Floats: ...
+    @property
+    def lexical(self) -> Floats: ...
+    @property
+    def embedding(self) -> Floats: ...
+    @property
+    def bias(self) -> Floats: ...
+    @property
+    def encoder(self) -> EncoderPin: ...
+
+
+def write_weights(out: Path, weights: LinearWeights, meta: dict[str, Any]) -> None:
+    """The .npz (as float32), then the .json: meta, the encoder's pin, the feature width
+    and the .npz's SHA-256, so anything changed is refused at load."""
+    buffer = io.BytesIO()
+    stored: dict[str, Any] = {
+        name: getattr(weights, name).astype(np.float32)
+        for name in ("idf", "lexical", "embedding", "bias")
+    }
+    np.savez_compressed(buffer, **stored)
+    numbers = buffer.getvalue()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".npz").write_bytes(numbers)
+    pin = weights.encoder
+    described = {
+        **meta,
+        "encoder": {"package": pin.package, "version": pin.version, "files": pin.files},
+        "bucket_bits": features.BUCKET_BITS,
+        "numbers_sha256": sha256_of(numbers),
+    }
+    out.write_text(json.dumps(described, indent=2) + "\n", encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class EncoderPin:
     """The exact encoder a classifier was trained on."""
@@ -123,14 +174,9 @@ class Classifier:
         """The classifier described by path (a .json) and its numbers (the .npz beside it,
         checked against the SHA-256 the .json gives)."""
         try:
-            meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            numbers = path.with_suffix(".npz").read_bytes()
-            if sha256_of(numbers) != meta["numbers_sha256"]:
-                raise ValueError(f"{path.with_suffix('.npz').name} does not match its SHA-256")
-            if meta["heads"] != list(HEADS) or meta["bucket_bits"] != features.BUCKET_BITS:
-                raise ValueError("it was written for other heads or another feature width")
-            with np.load(io.BytesIO(numbers)) as arrays:
-                found = {name: arrays[name].astype(np.float64) for name in arrays.files}
+            meta, found = read_weights(path)
+            if meta["heads"] != list(HEADS):
+                raise ValueError("it was written for other heads")
             return cls(
                 idf=found["idf"],
                 lexical=found["lexical"],

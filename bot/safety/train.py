@@ -15,12 +15,12 @@ shipped weights with numpy.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +33,7 @@ from bot.safety.model import (
     Encoder,
     EncoderPin,
     UniversalSentenceEncoder,
-    sha256_of,
+    write_weights,
 )
 from bot.safety.rules import assess_rules
 from bot.safety.verdict import Assessment, Level, ModelScore, Thresholds, combine
@@ -65,25 +65,32 @@ class Example:
     batch: str
 
 
+def labelled_rows(data_dir: Path, pattern: str) -> Iterator[tuple[dict[str, str], str]]:
+    """Every labelled row in the batches matching pattern, with its batch's name."""
+    for path in sorted(data_dir.glob(pattern)):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                yield json.loads(line), path.stem
+
+
 def load_examples(
     data_dir: Path = DATA_DIR, pattern: str = "safety_labelled*.jsonl"
 ) -> list[Example]:
-    examples: list[Example] = []
-    for path in sorted(data_dir.glob(pattern)):
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    row = json.loads(line)
-                    examples.append(
-                        Example(
-                            text=row["text"],
-                            label=Level[row["label"]],
-                            language=row["language"],
-                            kind=row["kind"],
-                            batch=path.stem,
-                        )
-                    )
-    return examples
+    return [
+        Example(row["text"], Level[row["label"]], row["language"], row["kind"], batch)
+        for row, batch in labelled_rows(data_dir, pattern)
+    ]
+
+
+def design_matrix(texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> tuple[Any, Any]:
+    """(idf, matrix): the idf learned from texts, and each text's [hashed words | embedding]
+    as one sparse row, the layout the shipped classifiers read."""
+    from scipy.sparse import csr_matrix, hstack
+
+    idf = features.learn_idf(texts)
+    rows, columns, values = features.lexical_rows(texts, idf)
+    lexical = csr_matrix((values, (rows, columns)), shape=(len(texts), features.WIDTH))
+    return idf, hstack([lexical, csr_matrix(vectors)]).tocsr()
 
 
 def fit(
@@ -96,13 +103,9 @@ def fit(
     """Both heads: crisis against everyday messages (concerns left out, so the line it
     learns is the one that matters for a false alarm), and anything worrying against
     everyday messages."""
-    from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import LogisticRegression
 
-    idf = features.learn_idf(texts)
-    rows, columns, values = features.lexical_rows(texts, idf)
-    lexical = csr_matrix((values, (rows, columns)), shape=(len(texts), features.WIDTH))
-    matrix = hstack([lexical, csr_matrix(vectors)]).tocsr()
+    idf, matrix = design_matrix(texts, vectors)
     truth = np.asarray([int(label) for label in labels])
     heads = []
     for name in HEADS:
@@ -361,31 +364,18 @@ def report(oof: OutOfFold, thresholds: Thresholds) -> str:
 
 def write(classifier: Classifier, trained_on: int, out: Path) -> None:
     """classifier.npz, then classifier.json naming its SHA-256."""
-    buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer,
-        idf=classifier.idf.astype(np.float32),
-        lexical=classifier.lexical.astype(np.float32),
-        embedding=classifier.embedding.astype(np.float32),
-        bias=classifier.bias.astype(np.float32),
-    )
-    numbers = buffer.getvalue()
-    out.with_suffix(".npz").write_bytes(numbers)
-    pin, thresholds = classifier.encoder, classifier.thresholds
+    thresholds = classifier.thresholds
     meta = {
         "heads": list(HEADS),
-        "bucket_bits": features.BUCKET_BITS,
         "thresholds": {
             "crisis": thresholds.crisis,
             "unsure": thresholds.unsure,
             "concern": thresholds.concern,
             "doubt": thresholds.doubt,
         },
-        "numbers_sha256": sha256_of(numbers),
-        "encoder": {"package": pin.package, "version": pin.version, "files": pin.files},
         "trained_on": trained_on,
     }
-    out.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    write_weights(out, classifier, meta)
 
 
 def measure(batch: Path, classifier_file: Path = CLASSIFIER_FILE) -> str:
