@@ -1,4 +1,8 @@
-"""The Bot API spec (api.json): which methods exist and what their parameters must look like.
+"""The Bot API spec: which methods exist and what their parameters must look like.
+
+The simulator reads the compact copy shipped beside this file (bot/sim/bot_api.json, from
+the telegram-bot-api-spec project's api.json by `python -m bot.sim.compact_spec`), so every
+clone and install checks calls alike; $PORCHLIGHT_API_SPEC may name another (either form).
 
 Telegram decodes every parameter from text (query string or form) or JSON, so validation here
 also converts: "123" becomes 123 for an Integer, '{"inline_keyboard": ...}' becomes a dict.
@@ -61,12 +65,9 @@ class MethodSpec:
 
 
 def default_spec_path() -> Path:
-    """`$PORCHLIGHT_API_SPEC`, else ../shared/telegram-bot-api/api.json beside the repo root."""
+    """`$PORCHLIGHT_API_SPEC`, else the compact copy shipped beside this module."""
     from_env = os.environ.get(SPEC_ENV_VAR)
-    if from_env:
-        return Path(from_env)
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "telegram-bot-api" / "api.json"
+    return Path(from_env) if from_env else Path(__file__).with_name("bot_api.json")
 
 
 def load_spec(path: Path | None = None) -> ApiSpec | None:

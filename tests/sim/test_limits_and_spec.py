@@ -1,5 +1,6 @@
 """Pure checks: Telegram HTML, UTF-16 lengths, documented limits and spec validation."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,16 @@ def test_missing_spec_is_fatal_under_ci(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("CI", "true")
     with pytest.raises(SpecMissingError):
         load_spec(tmp_path / "absent.json")
+
+
+def test_the_shipped_spec_is_the_compact_form_of_the_shared_one() -> None:
+    """The simulator's copy ships inside the package (any clone and install check calls
+    alike); where ../shared is beside the checkout, the copy must match it."""
+    from bot.sim.compact_spec import SHIPPED, SOURCE, render
+
+    assert SHIPPED.is_file()
+    assert SHIPPED.with_name("bot_api.LICENSE").read_text().startswith("MIT License")
+    if not SOURCE.is_file():
+        pytest.skip("../shared is not beside this checkout")
+    raw = json.loads(SOURCE.read_text(encoding="utf-8"))
+    assert SHIPPED.read_text(encoding="utf-8") == render(raw), "run python -m bot.sim.compact_spec"
