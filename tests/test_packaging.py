@@ -1,0 +1,89 @@
+"""What a normal install gets: the wheel carries every piece of content, the classifiers
+and the simulator's Bot API description, and runs from outside the checkout; every
+dependency has an upper bound, and the lock pins each one with its hashes."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _requirements() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+
+
+def test_every_dependency_has_an_upper_bound() -> None:
+    for requirement in _requirements():
+        assert "<" in requirement or "==" in requirement, requirement
+
+
+def test_the_lock_pins_every_dependency_with_hashes() -> None:
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    pinned = {name.lower() for name in re.findall(r"(?m)^([A-Za-z0-9_.-]+)==", lock)}
+    for requirement in _requirements():
+        name = re.split(r"[\[<>=~! ]", requirement, maxsplit=1)[0].lower()
+        assert name in pinned, name
+    assert lock.count("--hash=sha256:") >= len(pinned)
+
+
+def test_a_normal_install_runs_from_outside_the_checkout(tmp_path: Path) -> None:
+    """pip install . (not -e), as container builds and hosts do: build the wheel, install
+    it apart from the checkout, run the content check and the demo from elsewhere."""
+    wheels, target, elsewhere = tmp_path / "wheels", tmp_path / "site", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # Built from a copy: a build leaves build/ behind, and a stale one could slip old files in.
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "*_cache", "data"),
+    )
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    build = [*pip, "wheel", "--no-deps", "-w", str(wheels), str(source)]
+    subprocess.run(build, check=True)  # noqa: S603 - this interpreter, this checkout
+    [wheel] = wheels.glob("porchlight-*.whl")
+    install = [*pip, "install", "--no-deps", "--target", str(target), str(wheel)]
+    subprocess.run(install, check=True)  # noqa: S603 - the wheel just built
+    assert not (target / "bot" / "content" / "reflections" / "01-01.md").is_symlink()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PORCHLIGHT_"))}
+    env["PYTHONPATH"] = str(target)  # the installed copy, not the checkout
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - the installed bot, our arguments
+            [sys.executable, "-m", "bot", *args],
+            cwd=elsewhere,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    checked = run("content", "check")
+    assert checked.returncode == 0, checked.stderr
+    assert "content is valid" in checked.stdout
+    demo = run("--demo", stdin="/start\nhello\n:quit\n")
+    assert demo.returncode == 0, demo.stderr
+    assert "peer support, not professional care" in demo.stdout
+    assert "Hello, and welcome. I'm Porchlight, an anonymous" in demo.stdout
+    assert "spec not found" not in demo.stderr
+    assert "Traceback" not in demo.stderr
+    # The copy that ran was the installed one.
+    where = subprocess.run(
+        [sys.executable, "-c", "import bot; print(bot.__file__)"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert where.stdout.startswith(str(target))
