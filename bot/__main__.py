@@ -79,7 +79,7 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> int:
 
 async def run_demo(settings: Settings) -> int:
     from bot.sim import BotApiSimulator
-    from bot.sim.terminal import run_terminal
+    from bot.sim.terminal import MODERATORS_CHAT, run_terminal
 
     # A throwaway data folder, unless the person chose one: the demo keeps nothing.
     scratch = None
@@ -90,7 +90,13 @@ async def run_demo(settings: Settings) -> int:
             settings, data_dir=Path(scratch.name), secret=secrets.token_urlsafe(48)
         )
     async with BotApiSimulator() as sim:
-        settings = dataclasses.replace(settings, token=sim.token, base_url=sim.base_url)
+        settings = dataclasses.replace(
+            settings,
+            token=sim.token,
+            base_url=sim.base_url,
+            # A moderators' chat in the simulator, so listening can be tried end to end.
+            moderator_chat=settings.moderator_chat or MODERATORS_CHAT,
+        )
         prepared = await prepare(settings)
         try:
             stop = asyncio.Event()

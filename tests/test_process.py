@@ -163,6 +163,24 @@ async def test_the_demo_runs_a_conversation_and_quits(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()  # the demo keeps nothing
 
 
+async def test_the_demo_shows_listening_and_a_meeting_and_starts_quietly(tmp_path: Path) -> None:
+    env = bot_env(tmp_path)
+    del env["PORCHLIGHT_DATA_DIR"]
+    process = await start_bot(env, "--demo", cwd=tmp_path, stdin=asyncio.subprocess.PIPE)
+    assert process.stdin is not None
+    steps = ":as Sam\n/listen\n:1\n:as Alex\n:in moderators\n:1\n:in group\n/meeting start\n:quit\n"
+    process.stdin.write(steps.encode())
+    await process.stdin.drain()
+    code, out, err = await finish(process, seconds=90)
+    assert code == 0, err
+    # The groups' greetings are not the first thing a newcomer reads.
+    assert "Hello, everyone" not in out.split("Say /start.")[0]
+    assert "Listener request from Applicant" in out  # Sam volunteered; the moderators heard
+    assert "approved you as a peer listener" in out  # Alex approved in the moderators' chat
+    assert "Open discussion has started" in out  # Alex chairs Evening Group
+    assert "Traceback" not in err
+
+
 async def test_webhook_mode_without_a_url_is_one_line_and_exit_2(tmp_path: Path) -> None:
     env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN="123:abcdefghijklmn")
     code, _, err = await finish(await start_bot(env, "--webhook", cwd=tmp_path))

@@ -28,17 +28,23 @@ _ANSWERS = frozenset(
     }
 )
 WRAP = 76
+# The moderators' chat the demo's bot is told about (PORCHLIGHT_MODERATOR_CHAT), so a
+# member can volunteer as a listener and a moderator can approve them.
+MODERATORS_CHAT = -1009000000001
 BANNER = """\
 Porchlight demo: you are a member chatting with the bot on a simulated Telegram.
 Type a message (or a /command) and press Enter. Lines starting with ':' are for the demo:
   :1 .. :N (or just N)  press button N under the bot's latest message here
-  :as NAME              become another member (Alex, Sam)
-  :in private|group|forum   move to your private chat, "Evening Group", or the
-                        "Monday meeting" topic of "Fellowship Hall"
+  :as NAME              become another member: Alex (chairs "Evening Group" and
+                        moderates) or Sam (try /listen, then :as Alex, :in moderators)
+  :in private|group|forum|moderators   move to your private chat, "Evening Group",
+                        the "Monday meeting" topic of "Fellowship Hall", or the
+                        moderators' chat
   :inline WORDS         try the bot's inline mode
   :who                  who and where you are
   :help                 this list
   :quit                 leave (Ctrl-D and Ctrl-C work too)
+Try: /checkin, /today, /library, or just write; in the group, /meeting start.
 """
 
 
@@ -56,10 +62,11 @@ class _Terminal:
         alex = sim.add_user("Alex", username="alex_demo")
         sam = sim.add_user("Sam", username="sam_demo")
         self.cast = {"alex": alex, "sam": sam}
-        group = sim.add_group("Evening Group", members=[alex, sam])
+        group = sim.add_group("Evening Group", members=[sam], admins=[alex])
         forum = sim.add_group("Fellowship Hall", forum=True, members=[sam], admins=[alex])
+        moderators = sim.add_group("Moderators", members=[], admins=[alex], chat_id=MODERATORS_CHAT)
         topic = sim.add_topic(forum, "Monday meeting", by=alex)
-        for chat in (group, forum):
+        for chat in (group, forum, moderators):
             # Someone adds the bot as an admin, so it hears about the group as it would live.
             sim.set_member_status(chat, sim.bot_user, "left")
             sim.my_chat_member_update(chat, alex, "administrator")
@@ -67,12 +74,31 @@ class _Terminal:
             "private": _Place("private chat with Porchlight", None),
             "group": _Place("Evening Group", group),
             "forum": _Place("Fellowship Hall / Monday meeting", forum, topic),
+            "moderators": _Place("the moderators' chat", moderators),
         }
         self.me = alex
         self.here = self.places["private"]
         self._shown: dict[tuple[int, int], int] = {}  # (chat, message) -> edit count shown
         self._gone: set[tuple[int, int]] = set()
         self._answers_shown: set[str] = set()
+        self._mark_existing()
+
+    async def start_quietly(self) -> None:
+        """Let the bot greet the groups it was just added to before the person types: the
+        greetings are not theirs to read first."""
+        greeted = {place.chat.id for place in self.places.values() if place.chat is not None}
+
+        def all_greeted() -> bool:
+            said = {
+                m.chat.id
+                for c in list(self.sim.world.chats.values())
+                for m in list(c.messages.values())
+                if m.from_bot
+            }
+            return greeted <= said
+
+        with contextlib.suppress(TimeoutError):
+            await self.sim.wait_for(all_greeted, timeout=SETTLE_SECONDS)
         self._mark_existing()
 
     def _mark_existing(self) -> None:
@@ -307,6 +333,7 @@ async def run_terminal(
 ) -> None:
     """Chat with the bot through `sim` until :quit, end of input or Ctrl-C."""
     terminal = _Terminal(sim, stdout)
+    await terminal.start_quietly()
     terminal.write(BANNER)
     terminal.write(f"  You are {terminal.me.first_name}, in {terminal.here.name}. Say /start.")
     lines: asyncio.Queue[str | None] = asyncio.Queue()
