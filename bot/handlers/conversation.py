@@ -2,8 +2,8 @@
 and buttons into what the bot really has (a peer, a check-in, a reading, today's
 reflection, the lines), never "I read commands".
 
-What the words are about comes from bot/conversation.py (the crisis layer's sentence
-encoder and a small classifier); nothing a member writes is kept. Right after a crisis
+What the words are about comes from bot/intents (the crisis layer's sentence encoder and a
+small classifier); nothing a member writes is kept. Right after a crisis
 answer, their next words get a warm reply that offers the same again.
 """
 
@@ -21,8 +21,6 @@ from bot.handlers.common import (
     PRIVATE,
     App,
     Context,
-    chat_pseudonym,
-    member_pseudonym,
     reply,
     services,
     text,
@@ -41,7 +39,7 @@ from bot.handlers.next_steps import (
 from bot.handlers.peer_chat import ask_for_peer
 from bot.handlers.reflections import chat_zone, local_today, show_today
 from bot.handlers.resources import send_answer
-from bot.handlers.safety import verdict_of, was_answered, words_of
+from bot.handlers.safety import just_had_a_crisis, verdict_of, was_answered, words_of
 from bot.intents import Intent
 from bot.resources import AnswerKind
 from bot.safety import Level
@@ -70,8 +68,7 @@ async def answer_words(update: Update, context: Context) -> None:
     if was_answered(context, update):
         return
     svc = services(context)
-    who = (chat_pseudonym(update, context), member_pseudonym(update, context))
-    if svc.recent_crises.within(who, svc.clock()):
+    if just_had_a_crisis(update, context):
         body = text(update, context, "conversation.after_crisis") + "\n\n"
         body += peer_note(update, context)
         rows = next_steps_rows(update, context, lines=True)

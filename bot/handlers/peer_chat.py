@@ -26,7 +26,6 @@ from bot.handlers.common import (
     PRIVATE,
     App,
     Context,
-    chat_pseudonym,
     language,
     member_pseudonym,
     reply,
@@ -36,7 +35,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.reflections import chat_zone, local_today, show_today
 from bot.handlers.resources import send_answer
-from bot.handlers.safety import verdict_of
+from bot.handlers.safety import just_had_a_crisis, verdict_of
 from bot.peer_room import (
     FAST_TYPING_BACKLOG,
     IDLE_END,
@@ -181,8 +180,7 @@ async def ask_for_peer(update: Update, context: Context, checkin: CheckIn | None
         return
     # A crisis, in the check-in or in their words a few minutes ago, goes to the front of
     # the line, and no limit stands between it and a peer.
-    recent = svc.recent_crises.within((chat_pseudonym(update, context), who), now)
-    crisis = recent or (checkin is not None and checkin.crisis)
+    crisis = just_had_a_crisis(update, context) or (checkin is not None and checkin.crisis)
     place = mm.position(who)
     if place and not crisis:
         await reply(update, context, text(update, context, "peer.already_waiting", place=place))

@@ -32,6 +32,7 @@ from bot.handlers.resources import send_answer
 from bot.peer_room import in_peer_flow
 from bot.resources import AnswerKind
 from bot.safety import Assessment, Level
+from bot.safety.assessor import Who
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,16 @@ def was_answered(context: Context, update: Update) -> bool:
     return update.update_id in _recent(context, _ANSWERED_UPDATES)
 
 
+def _speaker(update: Update, context: Context) -> Who:
+    return (chat_pseudonym(update, context), member_pseudonym(update, context))
+
+
+def just_had_a_crisis(update: Update, context: Context) -> bool:
+    """Whether this member had a crisis verdict in this chat in the last few minutes."""
+    svc = services(context)
+    return svc.recent_crises.within(_speaker(update, context), svc.clock())
+
+
 def words_of(message: Message) -> str:
     """The member's own words: text or caption, without a leading /command."""
     words = message.text or message.caption or ""
@@ -89,11 +100,9 @@ async def assess_message(update: Update, context: Context) -> None:
         return
     svc = services(context)
     # Their next words within a few minutes of a crisis are read in that light.
-    who = (chat_pseudonym(update, context), member_pseudonym(update, context))
-    now = svc.clock()
-    verdict = await svc.assessor.assess(words, after_crisis=svc.recent_crises.within(who, now))
+    verdict = await svc.assessor.assess(words, after_crisis=just_had_a_crisis(update, context))
     if verdict.level is Level.CRISIS:
-        svc.recent_crises.note(who, now)
+        svc.recent_crises.note(_speaker(update, context), svc.clock())
     _recent(context, _VERDICTS).remember(update.update_id, verdict)
     if verdict.level is Level.NONE:
         return
