@@ -28,7 +28,7 @@ CRISIS_WORDS = "i cant do this anymore, i want to die tonight"
         ("en", "thank you", "You're welcome."),
         ("en", "everything feels pointless lately", "That sounds hard, and I'm glad you said it."),
         ("en", "my phone died", "I'm a bot, so I can't follow a conversation"),
-        ("es", "hola", "Hola, y bienvenida o bienvenido."),
+        ("es", "hola", "Hola, te doy la bienvenida."),
         ("es", "¿qué es esto?", "Porchlight es un bot anónimo"),
         ("es", "ayuda", "Esto es lo que puedo hacer ahora mismo"),
         ("es", "no puedo dormir", "Las noches pueden hacerse largas."),
