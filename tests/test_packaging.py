@@ -87,3 +87,29 @@ def test_a_normal_install_runs_from_outside_the_checkout(tmp_path: Path) -> None
         check=True,
     )
     assert where.stdout.startswith(str(target))
+
+
+def test_a_copy_with_nothing_beside_it_checks_calls_as_ci_does(tmp_path: Path) -> None:
+    """The project alone in a temporary folder (no ../shared): the simulator's tests and the
+    foundation's end-to-end tests pass under CI=true, where a missing Bot API description
+    would be fatal, so every clone checks calls alike."""
+    alone = tmp_path / "alone" / "porchlight"
+    shutil.copytree(
+        ROOT,
+        alone,
+        ignore=shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "*_cache"),
+    )
+    assert not (alone.parent.parent / "shared").exists()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PORCHLIGHT_"))}
+    env.update({"CI": "true", "PYTHONPATH": str(alone)})
+    suite = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    ran = subprocess.run(  # noqa: S603 - this interpreter, the copied suite
+        [*suite, "tests/sim", "tests/test_e2e_foundation.py"],
+        cwd=alone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-2000:]
