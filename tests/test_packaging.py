@@ -15,6 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _env_without_settings() -> dict[str, str]:
+    """This environment without the bot's own settings, as a newcomer's shell has it."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PORCHLIGHT_"))}
+
+
 def _requirements() -> list[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     return [*project["dependencies"], *project["optional-dependencies"]["dev"]]
@@ -53,7 +58,7 @@ def test_a_normal_install_runs_from_outside_the_checkout(tmp_path: Path) -> None
     install = [*pip, "install", "--no-deps", "--target", str(target), str(wheel)]
     subprocess.run(install, check=True)  # noqa: S603 - the wheel just built
     assert not (target / "bot" / "content" / "reflections" / "01-01.md").is_symlink()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PORCHLIGHT_"))}
+    env = _env_without_settings()
     env["PYTHONPATH"] = str(target)  # the installed copy, not the checkout
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -100,7 +105,7 @@ def test_a_copy_with_nothing_beside_it_checks_calls_as_ci_does(tmp_path: Path) -
         ignore=shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "*_cache"),
     )
     assert not (alone.parent.parent / "shared").exists()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PORCHLIGHT_"))}
+    env = _env_without_settings()
     env.update({"CI": "true", "PYTHONPATH": str(alone)})
     suite = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     ran = subprocess.run(  # noqa: S603 - this interpreter, the copied suite

@@ -182,7 +182,6 @@ async def _show_region(update: Update, context: Context, kind: AnswerKind, code:
     if code != INTERNATIONAL and code not in services(context).catalog.crisis_lines.regions:
         logger.warning("a signed resources button named a region this bot does not have")
         return
-    rendered = _rendered(update, context, kind, code)
     query = update.callback_query
     assert query is not None
     if not is_private(update):
@@ -191,6 +190,7 @@ async def _show_region(update: Update, context: Context, kind: AnswerKind, code:
             return
         await send_answer(update, context, kind, code)
         return
+    rendered = _rendered(update, context, kind, code)
     markup = answer_markup(update, context, kind, code, rendered)
     try:
         await query.edit_message_text(rendered.text, parse_mode=HTML, reply_markup=markup)
