@@ -26,7 +26,9 @@ from bot.handlers import (
     listen,
     meetings,
     membership,
+    memory,
     operator,
+    pace,
     peer_chat,
     privacy,
     reflections,
@@ -49,6 +51,7 @@ CONNECTIONS = 8
 # Safety first: its handler runs in an early group, before any feature sees a message.
 HANDLER_MODULES = (
     safety,
+    pace,
     welcome,
     peer_chat,
     checkin,
@@ -63,6 +66,7 @@ HANDLER_MODULES = (
     resources,
     membership,
     operator,
+    memory,
     conversation,
     fallback,
 )
@@ -86,7 +90,7 @@ def build_application(
         # (bench/bench_throughput.py; see bot/transport.py).
         .request(AiohttpRequest(connections=CONNECTIONS))
         .get_updates_request(TolerantUpdatesRequest(connections=1))
-        .concurrent_updates(PerChatOrder())
+        .concurrent_updates(PerChatOrder(urgent=safety.looks_like_a_crisis))
         .build()
     )
     application.bot_data[SERVICES_KEY] = services

@@ -20,6 +20,8 @@ class StoredTable:
     columns: dict[str, str]
     # The column holding a member's or chat's keyed pseudonym; /forget erases by it.
     pseudonym_column: str | None = None
+    # A member's keyed pseudonym in a row that belongs to a group: /forget erases by it too.
+    member_column: str | None = None
     # The column holding a sealed (encrypted) chat id, re-sealed when a group migrates.
     sealed_column: str | None = None
     # Rows about members must expire; only bookkeeping about the store itself may not.
@@ -37,7 +39,10 @@ class StoredFile:
 TABLES: tuple[StoredTable, ...] = (
     StoredTable(
         name="meta",
-        columns={"key": "a bookkeeping name", "value": "a check value of the secret"},
+        columns={
+            "key": "a bookkeeping name",
+            "value": "a check value of the secret, or when health was last checked",
+        },
         expires=False,
     ),
     StoredTable(
@@ -125,7 +130,6 @@ TABLES: tuple[StoredTable, ...] = (
             "thread_id": "the forum topic the meeting runs in (0 for none)",
             "sealed_chat": "the group's chat id, encrypted, to post in it after a restart",
             "format_id": "the meeting's format, such as open-discussion",
-            "chair": "a keyed pseudonym (HMAC) of who started the meeting",
             "timer_minutes": "the share timer",
             "started_at": "when the meeting started",
             "expires_at": "when the row is deleted: at /meeting end, or 12 hours at most",
@@ -137,10 +141,12 @@ TABLES: tuple[StoredTable, ...] = (
         name="meeting_chairs",
         columns={
             "pseudonym": "a keyed pseudonym (HMAC) of the group's chat id",
+            "thread_id": "the forum topic the member may chair in (0 for none)",
             "member": "a keyed pseudonym (HMAC) of a member the admins allowed to chair",
             "expires_at": "when the row is deleted: a year after it was given",
         },
         pseudonym_column="pseudonym",
+        member_column="member",
     ),
     StoredTable(
         name="etiquette_settings",
@@ -165,3 +171,94 @@ TABLES: tuple[StoredTable, ...] = (
 )
 
 FILES: tuple[StoredFile, ...] = (StoredFile(SECRET_FILE_NAME), StoredFile(LOCK_FILE_NAME))
+
+
+@dataclass(frozen=True)
+class HeldInMemory:
+    """Something the bot holds in memory only, about people, and for how long. The memory
+    tick (bot/handlers/memory.py) lets go of each on time; /forget clears a member from
+    each at once; tests/test_memory.py checks both for every entry."""
+
+    name: str
+    holds: str
+    lifetime: str
+    # Held only while an update or a send is in progress: nothing for the tick to sweep.
+    in_flight: bool = False
+
+
+MEMORY: tuple[HeldInMemory, ...] = (
+    HeldInMemory(
+        "peer line, shifts, offers and chats",
+        "keyed pseudonyms, aliases and times of who waits, listens or talks",
+        "until the wait, offer, shift or chat ends (2-minute offers, 20 quiet minutes, "
+        "12-hour shifts)",
+    ),
+    HeldInMemory(
+        "peer chat ids",
+        "the chat ids needed to reach people in a peer chat, in line or on shift",
+        "as long as they wait, listen, talk or may still delete copies or report",
+    ),
+    HeldInMemory("check-ins", "a check-in's mood and the member's own few words", "30 minutes"),
+    HeldInMemory(
+        "live chats' last messages and the bot's copies",
+        "the last six relayed messages (for a report) and the bot's message ids",
+        "until the chat ends",
+    ),
+    HeldInMemory(
+        "copies that may still be deleted",
+        "the bot's message ids and the chat id, for the offer to delete them",
+        "47 hours (Telegram allows deleting for 48)",
+    ),
+    HeldInMemory(
+        "reports waiting for a reason",
+        "the aliases and the last six relayed messages, until the reason is tapped",
+        "30 minutes",
+    ),
+    HeldInMemory("asks for a peer", "when a member asked for a peer", "an hour"),
+    HeldInMemory("blocks", "pairs of keyed pseudonyms", "30 days, as in the store"),
+    HeldInMemory(
+        "discreet chats", "keyed pseudonyms", "until /discreet off or /forget, as in the store"
+    ),
+    HeldInMemory(
+        "peer languages, offers and shift requests",
+        "the language to write in, an open offer's message id, a shift asked for",
+        "while in the line, the chat or the shift",
+    ),
+    HeldInMemory(
+        "meetings",
+        "a running meeting's chat id, its queue (Telegram ids and first names) and who was "
+        "reminded of the etiquette",
+        "until /meeting end, and 12 hours at most",
+    ),
+    HeldInMemory("group admins", "a group's admins' Telegram ids", "5 minutes"),
+    HeldInMemory(
+        "reminders outside meetings",
+        "Telegram ids of members reminded of the etiquette",
+        "a day",
+    ),
+    HeldInMemory(
+        "crisis verdicts and answered messages",
+        "update ids, message ids and the chat's keyed pseudonym; never words",
+        "10 minutes",
+    ),
+    HeldInMemory(
+        "recent crises", "keyed pseudonyms of a chat and member, and the time", "10 minutes"
+    ),
+    HeldInMemory(
+        "erasures to try again",
+        "the keyed pseudonym of a member whose /forget the store could not carry out yet",
+        "until a later try (one a minute) erases their rows",
+    ),
+    HeldInMemory(
+        "updates in progress",
+        "chat and Telegram ids of updates being handled, for their order and pace",
+        "while they are handled",
+        in_flight=True,
+    ),
+    HeldInMemory(
+        "messages being relayed or assessed",
+        "a member's words on their way to the other side of a peer chat, or to the crisis model",
+        "while they are sent or read: seconds",
+        in_flight=True,
+    ),
+)

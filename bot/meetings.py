@@ -38,6 +38,14 @@ class Meeting:
     # The chair's "parking lot" after the shares: open conversation, no etiquette, no queue.
     parking_lot: bool = False
 
+    def forget(self, user_id: int) -> None:
+        """A member's /forget: their hand, their turn and the reminders they had go."""
+        self.queue = [hand for hand in self.queue if hand.user_id != user_id]
+        if self.speaker is not None and self.speaker.user_id == user_id:
+            self.speaker, self.share_started, self.timer_noticed = None, None, False
+        self.reminded.discard(user_id)
+        self.contact_reminded.discard(user_id)
+
     def raise_hand(self, hand: Hand) -> int:
         """Join the queue once; returns the place in it (0: they are sharing now)."""
         if self.speaker is not None and self.speaker.user_id == hand.user_id:

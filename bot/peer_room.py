@@ -31,6 +31,8 @@ FAST_TYPING_BACKLOG = 4
 REPORT_REASONS = ("harassment", "crisis", "spam", "other")
 # A check-in left without a choice of what would help is let go after this long.
 CHECKIN_OPEN_FOR = timedelta(minutes=30)
+# A report waits this long for the tap saying why; then it is let go, unsent.
+REPORT_OPEN_FOR = timedelta(minutes=30)
 
 
 @dataclass
@@ -123,6 +125,25 @@ class PeerRoom:
             del self.checkins[who]
         return len(stale)
 
+    def let_go_of_the_past(self, now: datetime) -> int:
+        """Reports never finished, copies no longer deletable, asks over an hour old: each
+        kept only as long as it can still be used. Returns how many were let go."""
+        stale: list[tuple[dict[Pseudonym, Any], Pseudonym]] = [
+            (self.reports, who)
+            for who, report in self.reports.items()
+            if now - report.made_at > REPORT_OPEN_FOR
+        ]
+        stale += [(self.deletable, who) for who, d in self.deletable.items() if d.until <= now]
+        stale += [
+            (self.asks, who)
+            for who, asked in self.asks.items()
+            if not asked or now - asked[-1] >= timedelta(hours=1)
+        ]
+        for table, who in stale:
+            del table[who]
+            self.release(who)
+        return len(stale)
+
     def note_sent(self, who: Pseudonym, message_id: int) -> None:
         if who in self.matchmaker.pairs:
             self.sent.setdefault(who, []).append(message_id)
@@ -159,6 +180,7 @@ class PeerRoom:
         if any(o.member == who for o in mm.offers.values()) or who in self.reports:
             return
         self.chat_ids.pop(who, None)
+        self.languages.pop(who, None)
         self.told_to_wait_on.discard(who)
 
 

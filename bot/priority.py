@@ -6,6 +6,10 @@ on. Calls marked BROADCAST go through that queue; every other call (answers to m
 crisis answers first of all) goes out at once, and is tried again if Telegram answers 429
 (after its retry_after) or fails with a server error, a timeout or a dropped connection
 (after a short, growing pause).
+
+Answers into one chat go one at a time, a crisis answer first: Telegram takes about one
+message a second into a chat, so a member's backlog of answers would otherwise race a
+crisis answer into the same chat, and win.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import Any
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter, BaseRateLimiter
+
+from bot.urgent_first import Turns
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +56,7 @@ class MembersFirstRateLimiter(BaseRateLimiter[str]):
             group_max_rate=20,
             max_retries=5,
         )
+        self._chats = Turns()
 
     async def initialize(self) -> None:
         await self._queue.initialize()
@@ -70,6 +77,18 @@ class MembersFirstRateLimiter(BaseRateLimiter[str]):
             self.outgoing(endpoint, data)
         if rate_limit_args == BROADCAST:
             return await self._queue.process_request(callback, args, kwargs, endpoint, data, None)
+        chat = data.get("chat_id")
+        if chat is None:
+            return await self._send(callback, args, kwargs)
+        async with self._chats.turn(chat, urgent=rate_limit_args == CRISIS):
+            return await self._send(callback, args, kwargs)
+
+    async def _send(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSONResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+    ) -> JSONResult:
         for attempt in range(_RETRIES + 1):
             try:
                 return await callback(*args, **kwargs)

@@ -1,4 +1,4 @@
-"""Renders the inventory for people: the /privacy answer and the README's privacy table."""
+"""Renders the inventory for people: the /privacy answer and the README's privacy tables."""
 
 from __future__ import annotations
 
@@ -49,5 +49,14 @@ def markdown_table(catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
+def memory_table() -> str:
+    """What lives in memory only, and for how long (bot/inventory.py's MEMORY)."""
+    lines = ["| held in memory | what | how long |", "|---|---|---|"]
+    lines += [f"| {m.name} | {m.holds} | {m.lifetime} |" for m in inventory.MEMORY]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     print(markdown_table(Catalog.load()))
+    print()
+    print(memory_table())

@@ -44,14 +44,16 @@ class Prepared:
 async def prepare(settings: Settings, *, clock: Clock = system_clock) -> Prepared:
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        settings.data_dir.chmod(0o700)
-    except PermissionError:
-        # A mounted volume we do not own: usable, but say so, since others may read it.
-        logger.warning("could not make %s owner-only; check its permissions", settings.data_dir)
     except OSError as error:
         raise StartupError(
             f"PORCHLIGHT_DATA_DIR {settings.data_dir} cannot be created ({error.strerror})"
         ) from None
+    try:
+        settings.data_dir.chmod(0o700)
+    except OSError:
+        # A mounted volume we do not own, or a read-only one (the lock below says so):
+        # usable perhaps, but say so, since others may read it.
+        logger.warning("could not make %s owner-only; check its permissions", settings.data_dir)
     lock = DataFolderLock(settings.data_dir)
     try:
         lock.acquire()

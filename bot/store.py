@@ -154,6 +154,23 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE subscriptions ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
     """,
+    # Who started a meeting was stored and never read; a chair is allowed in one topic.
+    """
+    ALTER TABLE meetings DROP COLUMN chair;
+    CREATE TABLE meeting_chairs_by_topic (
+        pseudonym TEXT NOT NULL,
+        thread_id INTEGER NOT NULL,
+        member TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (pseudonym, thread_id, member)
+    );
+    INSERT INTO meeting_chairs_by_topic (pseudonym, thread_id, member, expires_at)
+        SELECT pseudonym, 0, member, expires_at FROM meeting_chairs;
+    DROP TABLE meeting_chairs;
+    ALTER TABLE meeting_chairs_by_topic RENAME TO meeting_chairs;
+    CREATE INDEX meeting_chairs_expiry ON meeting_chairs (expires_at);
+    CREATE INDEX meeting_chairs_member ON meeting_chairs (member);
+    """,
 )
 
 
@@ -186,7 +203,6 @@ class MeetingRecord:
     thread_id: int | None
     sealed_chat: SealedId
     format_id: str
-    chair: Pseudonym | None  # who started it (admins can always run it too)
     timer_minutes: int
     started_at: datetime
 
@@ -210,7 +226,7 @@ class Store(Protocol):
     """What the bot needs from storage; a server database can be a second backend."""
 
     async def close(self) -> None: ...
-    async def ping(self) -> bool: ...
+    async def healthy(self, now: datetime) -> bool: ...
     async def crisis_posts_enabled(self, group: Pseudonym, now: datetime) -> bool: ...
     async def set_crisis_posts(self, group: Pseudonym, enabled: bool, now: datetime) -> None: ...
     async def count(self, name: str, now: datetime) -> None: ...
@@ -242,9 +258,16 @@ class Store(Protocol):
     async def end_meeting(self, group: Pseudonym, thread_id: int | None) -> int: ...
     async def meetings(self, now: datetime) -> list[MeetingRecord]: ...
     async def allow_chair(
-        self, group: Pseudonym, member: Pseudonym, allowed: bool, now: datetime
+        self,
+        group: Pseudonym,
+        thread_id: int | None,
+        member: Pseudonym,
+        allowed: bool,
+        now: datetime,
     ) -> None: ...
-    async def may_chair(self, group: Pseudonym, member: Pseudonym, now: datetime) -> bool: ...
+    async def may_chair(
+        self, group: Pseudonym, thread_id: int | None, member: Pseudonym, now: datetime
+    ) -> bool: ...
     async def etiquette(self, group: Pseudonym, thread_id: int | None) -> EtiquetteSettings: ...
     async def set_etiquette(
         self, group: Pseudonym, thread_id: int | None, settings: EtiquetteSettings, now: datetime
@@ -264,6 +287,8 @@ class SqliteStore:
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        opened = path.stat()
+        self._identity = (opened.st_dev, opened.st_ino)
         # aiosqlite runs statements in order on one thread, but two coroutines could still
         # interleave statements inside one transaction; this lock keeps them whole.
         self._lock = asyncio.Lock()
@@ -329,6 +354,7 @@ class SqliteStore:
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[None]:
         async with self._lock:
+            self._still_the_file_we_opened()
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -340,12 +366,34 @@ class SqliteStore:
     async def close(self) -> None:
         await self._db.close()
 
-    async def ping(self) -> bool:
+    async def healthy(self, now: datetime) -> bool:
+        """Whether a row can be written and read back, in the file the bot opened."""
+        stamp = str(_epoch(now))
         try:
-            async with self._db.execute("SELECT 1") as cursor:
-                return await cursor.fetchone() is not None
-        except (sqlite3.Error, ValueError):  # ValueError: the connection is closed
+            async with self._transaction():
+                await self._db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('health', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (stamp,),
+                )
+            async with self._db.execute("SELECT value FROM meta WHERE key = 'health'") as cursor:
+                row = await cursor.fetchone()
+        except (sqlite3.Error, ValueError, StoreError):  # ValueError: the connection is closed
             return False
+        return row is not None and row[0] == stamp
+
+    def _still_the_file_we_opened(self) -> None:
+        """A database deleted or replaced under the running bot would take writes into a
+        file nobody will read again: refuse them instead, and say why."""
+        try:
+            found = self.path.stat()
+        except OSError:
+            found = None
+        if found is None or (found.st_dev, found.st_ino) != self._identity:
+            raise StoreError(
+                f"the database {self.path} was removed or replaced while the bot ran; "
+                "stop the bot and restore it from a backup"
+            )
 
     async def table_names(self) -> list[str]:
         async with self._db.execute(
@@ -619,17 +667,16 @@ class SqliteStore:
         m = meeting
         async with self._transaction():
             await self._db.execute(
-                "INSERT INTO meetings (pseudonym, thread_id, sealed_chat, format_id, chair, "
-                "timer_minutes, started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "INSERT INTO meetings (pseudonym, thread_id, sealed_chat, format_id, "
+                "timer_minutes, started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (pseudonym, thread_id) DO UPDATE SET "
                 "sealed_chat = excluded.sealed_chat, format_id = excluded.format_id, "
-                "chair = excluded.chair, timer_minutes = excluded.timer_minutes",
+                "timer_minutes = excluded.timer_minutes",
                 (
                     m.group,
                     m.thread_id or NO_THREAD,
                     m.sealed_chat,
                     m.format_id,
-                    m.chair or "",
                     m.timer_minutes,
                     _epoch(m.started_at),
                     _epoch(now + MEETING_LIFETIME),
@@ -648,7 +695,7 @@ class SqliteStore:
 
     async def meetings(self, now: datetime) -> list[MeetingRecord]:
         async with self._db.execute(
-            "SELECT pseudonym, thread_id, sealed_chat, format_id, chair, timer_minutes, "
+            "SELECT pseudonym, thread_id, sealed_chat, format_id, timer_minutes, "
             "started_at FROM meetings WHERE expires_at > ?",
             (_epoch(now),),
         ) as cursor:
@@ -659,34 +706,43 @@ class SqliteStore:
                 thread_id=int(row[1]) or None,
                 sealed_chat=SealedId(row[2]),
                 format_id=str(row[3]),
-                chair=Pseudonym(row[4]) if row[4] else None,
-                timer_minutes=int(row[5]),
-                started_at=datetime.fromtimestamp(int(row[6]), UTC),
+                timer_minutes=int(row[4]),
+                started_at=datetime.fromtimestamp(int(row[5]), UTC),
             )
             for row in rows
         ]
 
     async def allow_chair(
-        self, group: Pseudonym, member: Pseudonym, allowed: bool, now: datetime
+        self,
+        group: Pseudonym,
+        thread_id: int | None,
+        member: Pseudonym,
+        allowed: bool,
+        now: datetime,
     ) -> None:
         async with self._transaction():
             if allowed:
                 await self._db.execute(
-                    "INSERT INTO meeting_chairs (pseudonym, member, expires_at) "
-                    "VALUES (?, ?, ?) ON CONFLICT (pseudonym, member) "
+                    "INSERT INTO meeting_chairs (pseudonym, thread_id, member, expires_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (pseudonym, thread_id, member) "
                     "DO UPDATE SET expires_at = excluded.expires_at",
-                    (group, member, _epoch(now + GROUP_SETTINGS_LIFETIME)),
+                    (group, thread_id or NO_THREAD, member, _epoch(now + GROUP_SETTINGS_LIFETIME)),
                 )
             else:
                 await self._db.execute(
-                    "DELETE FROM meeting_chairs WHERE pseudonym = ? AND member = ?",
-                    (group, member),
+                    "DELETE FROM meeting_chairs WHERE pseudonym = ? AND thread_id = ? "
+                    "AND member = ?",
+                    (group, thread_id or NO_THREAD, member),
                 )
 
-    async def may_chair(self, group: Pseudonym, member: Pseudonym, now: datetime) -> bool:
+    async def may_chair(
+        self, group: Pseudonym, thread_id: int | None, member: Pseudonym, now: datetime
+    ) -> bool:
+        """Allowed in this topic (or, outside forums, this group) by its admins."""
         async with self._db.execute(
-            "SELECT 1 FROM meeting_chairs WHERE pseudonym = ? AND member = ? AND expires_at > ?",
-            (group, member, _epoch(now)),
+            "SELECT 1 FROM meeting_chairs WHERE pseudonym = ? AND thread_id = ? AND member = ? "
+            "AND expires_at > ?",
+            (group, thread_id or NO_THREAD, member, _epoch(now)),
         ) as cursor:
             return await cursor.fetchone() is not None
 
@@ -741,6 +797,12 @@ class SqliteStore:
                     (member,),
                 )
                 erased += cursor.rowcount
+                if entry.member_column is not None:
+                    cursor = await self._db.execute(
+                        f"DELETE FROM {entry.name} WHERE {entry.member_column} = ?",  # noqa: S608 - names from the inventory
+                        (member,),
+                    )
+                    erased += cursor.rowcount
         await self._checkpoint()
         return erased
 

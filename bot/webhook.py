@@ -93,7 +93,7 @@ class WebhookServer:
         svc = services_of(self.application.bot_data)
         last_tick = self.application.bot_data.get(LAST_TICK_KEY)
         ticking = isinstance(last_tick, float) and time.monotonic() - last_tick < TICK_STALE_SECONDS
-        if await svc.store.ping() and ticking:
+        if await svc.store.healthy(svc.clock()) and ticking:
             if svc.assessor.degraded:
                 # Serving, but crises are recognised by the rules alone: say so plainly.
                 return web.Response(text=f"degraded: crisis model off ({svc.assessor.problem})\n")

@@ -16,6 +16,7 @@ from bot.runner import run_polling, run_webhook
 from bot.safety.assessor import Assessor
 from bot.sim import BotApiSimulator, SimUser
 from bot.startup import Prepared, prepare
+from bot.store import DATABASE_FILE_NAME
 from tests.conftest import MovableClock, make_settings
 from tests.test_e2e_foundation import say
 
@@ -191,3 +192,26 @@ async def test_healthz_says_degraded_when_the_crisis_model_is_off(hook: Hook) ->
     member = hook.sim.add_user("Ola", started=True)
     answer_to = await say(hook.sim, member, "i want to kill myself tonight")
     assert answer_to.text.startswith("I'm really glad you told me")
+
+
+async def test_a_database_deleted_under_the_bot_is_unhealthy_and_takes_no_writes(
+    hook: Hook,
+) -> None:
+    sim = hook.sim
+    health = f"http://127.0.0.1:{hook.port}/healthz"
+    async with aiohttp.ClientSession() as session:
+        for _ in range(60):  # the first tick runs a second after start
+            async with session.get(health) as answer:
+                if answer.status == 200:
+                    break
+            await asyncio.sleep(0.1)
+        assert answer.status == 200
+        data_dir = hook.prepared.services.settings.data_dir
+        for path in data_dir.glob(f"{DATABASE_FILE_NAME}*"):
+            path.unlink()
+        async with session.get(health) as answer:
+            assert answer.status == 503
+    member = sim.add_user("Mira", started=True)
+    answer = await say(sim, member, "/daily 07:30")
+    assert "Done" not in answer.text
+    assert not (data_dir / DATABASE_FILE_NAME).exists()

@@ -58,4 +58,4 @@ async def test_nothing_identifying_is_stored_or_logged_in_meetings(harness: Harn
     assert find_leaks(harness.data_dir, logs.getvalue(), needles) == []
     # The audit searched a real row: the running meeting, keyed and sealed.
     assert len(records) == 1
-    assert records[0].chair == harness.services.keyring.pseudonym(CHAIR.telegram_id)
+    assert records[0].group == harness.services.keyring.pseudonym(group.id)

@@ -243,20 +243,51 @@ async def test_peer_sessions_are_taken_once_at_start(tmp_path: Path) -> None:
 async def test_meetings_chairs_and_etiquette_round_trip(tmp_path: Path) -> None:
     store = await open_store(tmp_path)
     group, chair = KEYS.pseudonym(-5001), KEYS.pseudonym(501)
-    record = MeetingRecord(group, 7, KEYS.seal(-5001), "speaker", chair, 5, NOW)
+    record = MeetingRecord(group, 7, KEYS.seal(-5001), "speaker", 5, NOW)
     try:
         await store.save_meeting(record, NOW)
         assert await store.meetings(NOW) == [record]
         assert await store.meetings(NOW + MEETING_LIFETIME) == []
         assert await store.end_meeting(group, 7) == 1
-        await store.allow_chair(group, chair, True, NOW)
-        assert await store.may_chair(group, chair, NOW)
-        await store.allow_chair(group, chair, False, NOW)
-        assert not await store.may_chair(group, chair, NOW)
+        await store.allow_chair(group, 5, chair, True, NOW)
+        assert await store.may_chair(group, 5, chair, NOW)
+        assert not await store.may_chair(group, 6, chair, NOW)  # another topic
+        assert not await store.may_chair(group, None, chair, NOW)
+        await store.allow_chair(group, 5, chair, False, NOW)
+        assert not await store.may_chair(group, 5, chair, NOW)
+        # The member's /forget takes back what a group's admins gave them.
+        await store.allow_chair(group, 5, chair, True, NOW)
+        assert await store.forget(chair) == 1
+        assert not await store.may_chair(group, 5, chair, NOW)
         assert await store.etiquette(group, None) == EtiquetteSettings()
         strict = EtiquetteSettings("delete", "strict", "always")
         await store.set_etiquette(group, None, strict, NOW)
         assert await store.etiquette(group, None) == strict
         assert await store.etiquette(group, 7) == EtiquetteSettings()
+    finally:
+        await store.close()
+
+
+async def test_a_chair_given_before_topics_counted_keeps_the_group_s_own_topic(
+    tmp_path: Path,
+) -> None:
+    """The schema that kept who started a meeting, and chairs for a whole group, moves on
+    without losing a chair: each becomes a chair outside any topic."""
+    before = len(MIGRATIONS) - 1
+    group, chair = KEYS.pseudonym(-5002), KEYS.pseudonym(502)
+    with sqlite3.connect(tmp_path / DATABASE_FILE_NAME) as db:
+        for script in MIGRATIONS[:before]:
+            db.executescript(script)
+        db.execute(f"PRAGMA user_version = {before}")
+        db.execute(
+            "INSERT INTO meetings VALUES (?, 0, ?, 'speaker', ?, 3, 0, ?)",
+            (group, KEYS.seal(-5002), chair, 2_000_000_000),
+        )
+        db.execute("INSERT INTO meeting_chairs VALUES (?, ?, ?)", (group, chair, 2_000_000_000))
+    store = await open_store(tmp_path)
+    try:
+        assert "chair" not in await store.column_names("meetings")
+        assert [m.format_id for m in await store.meetings(NOW)] == ["speaker"]
+        assert await store.may_chair(group, None, chair, NOW)
     finally:
         await store.close()

@@ -65,8 +65,9 @@ async def is_group_admin(update: Update, context: Context) -> bool:
     chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     if chat is None or message is None:
         return False
-    if message.sender_chat is not None and message.sender_chat.id == chat.id:
-        return True
+    if message.sender_chat is not None:
+        # Posting as the group itself is an anonymous admin; as a channel, no one we know.
+        return message.sender_chat.id == chat.id
     if user is None:
         return False
     member = await context.bot.get_chat_member(chat.id, user.id)

@@ -9,7 +9,7 @@ itself after a minute; delete mode removes the message and says why, once per me
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import ChatMember, Message, MessageEntity, ReplyParameters, Update
@@ -53,6 +53,8 @@ REMINDER_LIFETIME = timedelta(minutes=1)
 # Admin lists are fetched from Telegram at most this often per chat, to tell the people
 # running a meeting from the members in it without a call for every message.
 ADMINS_FRESH_FOR = timedelta(minutes=5)
+# Outside meetings, a member is reminded of the etiquette once a day at most.
+REMINDED_FOR = timedelta(days=1)
 _SETTINGS = "porchlight.etiquette_settings"
 _ADMINS = "porchlight.admin_ids"
 _OUTSIDE = "porchlight.reminded_outside_meetings"
@@ -108,7 +110,8 @@ async def _running_meeting(update: Update, context: Context, meeting: Meeting | 
         return True
     group = chat_pseudonym(update, context)
     member = svc.keyring.pseudonym(user.id)
-    return group is not None and await svc.store.may_chair(group, member, now)
+    thread_id = thread_of(message)
+    return group is not None and await svc.store.may_chair(group, thread_id, member, now)
 
 
 def describe(message: Message, meeting: Meeting | None, user_id: int) -> MeetingMessage:
@@ -176,20 +179,53 @@ async def keep_etiquette(update: Update, context: Context) -> None:
 
 
 def _first_time(update: Update, context: Context, meeting: Meeting | None, seen: str) -> bool:
-    """Once per member per meeting (outside meetings: once per member until a restart)."""
+    """Once per member per meeting (outside meetings: once per member a day)."""
     user = update.effective_user
     key = key_of(update)
     assert user is not None
     assert key is not None
     if meeting is not None:
         already: set[int] = getattr(meeting, seen)
-    else:
-        outside = context.application.bot_data.setdefault(_OUTSIDE, {})
-        already = outside.setdefault((key, seen), set())
-    if user.id in already:
+        if user.id in already:
+            return False
+        already.add(user.id)
+        return True
+    outside = context.application.bot_data.setdefault(_OUTSIDE, {})
+    reminded: dict[int, datetime] = outside.setdefault((key, seen), {})
+    if user.id in reminded:
         return False
-    already.add(user.id)
+    reminded[user.id] = services(context).clock()
     return True
+
+
+def let_go_of_old(bot_data: dict[Any, Any], now: datetime) -> None:
+    """The memory tick: admin lists past their freshness, reminders outside meetings
+    after a day."""
+    admins = bot_data.get(_ADMINS, {})
+    for chat_id in [c for c, (fetched, _) in admins.items() if now - fetched > ADMINS_FRESH_FOR]:
+        del admins[chat_id]
+    outside = bot_data.get(_OUTSIDE, {})
+    for key, reminded in list(outside.items()):
+        for user_id in [u for u, when in reminded.items() if now - when >= REMINDED_FOR]:
+            del reminded[user_id]
+        if not reminded:
+            del outside[key]
+
+
+def forget_member(bot_data: dict[Any, Any], user_id: int) -> None:
+    """/forget: the member's reminders outside meetings, and their place in admin lists."""
+    for reminded in bot_data.get(_OUTSIDE, {}).values():
+        reminded.pop(user_id, None)
+    for _, ids in bot_data.get(_ADMINS, {}).values():
+        ids.discard(user_id)
+
+
+def held(bot_data: dict[Any, Any]) -> dict[str, int]:
+    """What the etiquette holds in memory about people (the memory inventory)."""
+    return {
+        "group admins": len(bot_data.get(_ADMINS, {})),
+        "reminders outside meetings": sum(len(r) for r in bot_data.get(_OUTSIDE, {}).values()),
+    }
 
 
 async def _crosstalk(

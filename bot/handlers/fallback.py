@@ -8,6 +8,7 @@ so these see only what no feature claimed.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -15,6 +16,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.handlers.common import NEW_MESSAGES, PRIVATE, App, Context, answer_expired, reply, text
 from bot.handlers.safety import was_answered
+from bot.store import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,10 @@ async def on_error(update: object, context: Context) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
-        await reply(update, context, text(update, context, "errors.generic"))
+        # Storage failing (a full disk, say): nothing was saved, and the member should know.
+        storage = isinstance(context.error, StoreError | sqlite3.Error)
+        key = "errors.storage" if storage else "errors.generic"
+        await reply(update, context, text(update, context, key))
     except TelegramError as error:
         logger.warning("could not tell the member about an error: %s", type(error).__name__)
 

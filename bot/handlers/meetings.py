@@ -90,7 +90,8 @@ async def may_run(update: Update, context: Context) -> bool:
     group, member = chat_pseudonym(update, context), member_pseudonym(update, context)
     if group is None or member is None:
         return False
-    return await svc.store.may_chair(group, member, svc.clock())
+    thread_id = thread_of(update.effective_message)
+    return await svc.store.may_chair(group, thread_id, member, svc.clock())
 
 
 async def meeting_to_run(
@@ -181,13 +182,11 @@ async def _start(update: Update, context: Context, args: list[str]) -> None:
     assert group is not None
     meeting = Meeting(key[0], key[1], chosen.id)
     meetings[key] = meeting
-    hand = hand_of(update)
     record = MeetingRecord(
         group=group,
         thread_id=key[1],
         sealed_chat=svc.keyring.seal(key[0]),
         format_id=chosen.id,
-        chair=member_pseudonym(update, context) if hand else None,
         timer_minutes=int(DEFAULT_TIMER.total_seconds() // 60),
         started_at=svc.clock(),
     )
@@ -288,7 +287,8 @@ async def _chair(update: Update, context: Context, args: list[str]) -> None:
     assert group is not None
     allowed = not (args and args[0].lower() == "off")
     member = svc.keyring.pseudonym(person.id)
-    await svc.store.allow_chair(group, member, allowed, svc.clock())
+    thread_id = thread_of(update.effective_message)
+    await svc.store.allow_chair(group, thread_id, member, allowed, svc.clock())
     key = "meeting.chair_allowed" if allowed else "meeting.chair_removed"
     await reply(update, context, text(update, context, key, name=person.first_name))
 
@@ -393,6 +393,17 @@ async def timer_tick_now(app: App) -> None:
 
 async def timer_tick(context: Context) -> None:
     await timer_tick_now(context.application)
+
+
+async def let_go_of_ended(app: App) -> None:
+    """The memory tick: a meeting whose record is gone (ended, or past its 12 hours)
+    leaves memory too, with its queue and the names in it."""
+    svc = services_of(app.bot_data)
+    live = {(record.group, record.thread_id) for record in await svc.store.meetings(svc.clock())}
+    meetings = meetings_in(app.bot_data)
+    for key in list(meetings):
+        if (svc.keyring.pseudonym(key[0]), key[1]) not in live:
+            del meetings[key]
 
 
 async def resume_meetings(app: App) -> None:

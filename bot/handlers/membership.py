@@ -17,6 +17,7 @@ from telegram.ext import ChatMemberHandler, MessageHandler, filters
 from bot.handlers.common import App, Context, reply, services, text
 from bot.handlers.etiquette import forget_chat
 from bot.handlers.meetings import meetings_in
+from bot.handlers.memory import forget_member
 from bot.handlers.peer_chat import leave_everything
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ async def on_my_membership(update: Update, context: Context) -> None:
             # Nothing can reach them now: out of any peer chat, line or shift, and the
             # other side of a chat is told it ended.
             await leave_everything(context.application, who, notify_self=False)
+            forget_member(context.application, who, chat.id)
         meetings = meetings_in(context.application.bot_data)
         for key in [key for key in meetings if key[0] == chat.id]:
             del meetings[key]

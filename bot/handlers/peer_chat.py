@@ -40,6 +40,7 @@ from bot.peer_room import (
     FAST_TYPING_BACKLOG,
     IDLE_END,
     IDLE_WARNING,
+    REPORT_OPEN_FOR,
     REPORT_REASONS,
     CheckIn,
     PeerRoom,
@@ -62,8 +63,6 @@ TICK = timedelta(seconds=10)
 # characters stays under it even if every character needs two units.
 _CHUNK = 2000
 WAITING, CHATTING, LISTENING = "waiting", "chatting", "listening"
-# A report's reason tap is possible for this long after /report.
-REPORT_WINDOW = timedelta(minutes=30)
 
 
 def room_of(application: App) -> PeerRoom:
@@ -553,7 +552,7 @@ async def _send_report(update: Update, context: Context, reason: str) -> None:
         await reply(update, context, text(update, context, "peer.report_expired"))
         return
     peers.release(who)
-    if svc.clock() - report.made_at > REPORT_WINDOW:
+    if svc.clock() - report.made_at > REPORT_OPEN_FOR:
         await reply(update, context, text(update, context, "peer.report_expired"))
         return
     catalog, lang = svc.catalog, "en"
@@ -623,20 +622,27 @@ async def handover_command(update: Update, context: Context) -> None:
     await match(app)
 
 
-async def leave_everything(app: App, who: Pseudonym, *, notify_self: bool = True) -> None:
-    """/forget, or a member who blocked the bot: out of any chat, line and shift."""
+async def leave_everything(app: App, who: Pseudonym, *, notify_self: bool = True) -> str | None:
+    """/forget, or a member who blocked the bot: out of any chat, line and shift.
+    Returns what they left (chat, line or shift), for /forget to say so."""
     peers = room_of(app)
     mm = peers.matchmaker
+    left = None
     pair = mm.pair_of(who)
     if pair is not None:
         await end_chat(app, pair, ended_by=who, how="forget" if notify_self else "gone")
+        left = "chat"
     if mm.position(who):
         await _leave_line(app, who)
-    if who in mm.listeners and mm.make_unavailable(who) is not None:
-        await match(app)
+        left = left or "line"
+    if who in mm.listeners:
+        left = left or "shift"
+        if mm.make_unavailable(who) is not None:
+            await match(app)
     await services_of(app.bot_data).store.end_peer_session(who)
     peers.forget(who)
     peers.release(who)
+    return left
 
 
 # --- buttons ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from telegram import Update
 from telegram.ext import CommandHandler
@@ -18,8 +19,10 @@ from bot.handlers.common import (
     services,
     text,
 )
+from bot.handlers.memory import erase_later, forget_member
 from bot.handlers.peer_chat import leave_everything
 from bot.privacy_notice import render_privacy
+from bot.store import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -30,23 +33,32 @@ async def show_privacy(update: Update, context: Context) -> None:
 
 
 async def forget(update: Update, context: Context) -> None:
-    member = member_pseudonym(update, context)
-    if member is None:
+    member, user = member_pseudonym(update, context), update.effective_user
+    if member is None or user is None:
         return
+    app = context.application
     # Out of any peer chat, line or shift first: its markers are rows /forget erases.
-    await leave_everything(context.application, member)
-    services(context).recent_crises.forget(member)
-    erased = await services(context).store.forget(member)
+    left = await leave_everything(app, member)
+    forget_member(app, member, user.id)
+    try:
+        erased = await services(context).store.forget(member)
+    except (StoreError, sqlite3.Error) as error:
+        # A full disk, say: tell them plainly, and keep trying until it is done.
+        logger.error("could not erase a member's rows yet (%s); will retry", type(error).__name__)
+        erase_later(app, member)
+        await reply(update, context, text(update, context, "forget.not_yet"))
+        return
     logger.info("a member used /forget")
     if not is_private(update):
         await reply(update, context, text(update, context, "forget.group"))
-    elif erased == 0:
-        await reply(update, context, text(update, context, "forget.done_nothing"))
-    else:
+        return
+    if erased:
         word = text(update, context, "forget.record_one" if erased == 1 else "forget.record_many")
-        await reply(
-            update, context, text(update, context, "forget.done", count=erased, count_word=word)
-        )
+        done = text(update, context, "forget.done", count=erased, count_word=word)
+    else:
+        done = text(update, context, "forget.done_memory" if left else "forget.done_nothing")
+    ended = "" if left is None else text(update, context, f"forget.ended_{left}") + "\n\n"
+    await reply(update, context, ended + done)
 
 
 def register(application: App) -> None:

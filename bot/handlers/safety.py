@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Message, Update
@@ -33,6 +34,7 @@ from bot.peer_room import in_peer_flow
 from bot.resources import AnswerKind
 from bot.safety import Assessment, Level
 from bot.safety.assessor import Who
+from bot.safety.rules import assess_rules
 
 logger = logging.getLogger(__name__)
 
@@ -41,29 +43,63 @@ SAFETY_GROUP = -10
 _VERDICTS = "porchlight.verdicts"
 _ANSWERED = "porchlight.answered"
 _ANSWERED_UPDATES = "porchlight.answered_updates"
-# Only the last few are kept, in memory: enough for later handlers of the same update and
-# for an edit of a recent message, never a record.
+_RECENT = (_VERDICTS, _ANSWERED, _ANSWERED_UPDATES)
+# Only the last few are kept, in memory, for a few minutes: enough for later handlers of
+# the same update and for an edit of a recent message, never a record.
 _REMEMBER = 1024
+RECENT_FOR = timedelta(minutes=10)
 
 
 class _Recent(OrderedDict[Any, Any]):
-    def remember(self, key: Any, value: Any) -> None:
-        self[key] = value
+    """Oldest first; each value beside the time it was remembered."""
+
+    def remember(self, key: Any, value: Any, now: datetime) -> None:
+        self[key] = (value, now)
         self.move_to_end(key)
         while len(self) > _REMEMBER:
             self.popitem(last=False)
 
+    def recall(self, key: Any) -> Any:
+        found = self.get(key)
+        return None if found is None else found[0]
+
+    def sweep(self, now: datetime) -> None:
+        while self and now - next(iter(self.values()))[1] > RECENT_FOR:
+            self.popitem(last=False)
+
 
 def _recent(context: Context, name: str) -> _Recent:
-    found = context.application.bot_data.get(name)
+    return _recent_in(context.application.bot_data, name)
+
+
+def _recent_in(bot_data: dict[Any, Any], name: str) -> _Recent:
+    found = bot_data.get(name)
     if not isinstance(found, _Recent):
-        found = context.application.bot_data[name] = _Recent()
+        found = bot_data[name] = _Recent()
     return found
+
+
+def recent_held(bot_data: dict[Any, Any]) -> int:
+    """How many verdicts and answered messages memory holds (the memory inventory)."""
+    return sum(
+        len(_recent_in(bot_data, name)) for name in (_VERDICTS, _ANSWERED, _ANSWERED_UPDATES)
+    )
+
+
+def let_go_of_recent(bot_data: dict[Any, Any], now: datetime, chat: str | None = None) -> None:
+    """The memory tick: verdicts and answers older than a few minutes go. With chat (a
+    keyed pseudonym, after /forget), everything about that chat goes at once."""
+    for name in _RECENT:
+        recent = _recent_in(bot_data, name)
+        recent.sweep(now)
+        if chat is not None and name == _ANSWERED:
+            for key in [key for key in recent if key[0] == chat]:
+                del recent[key]
 
 
 def verdict_of(context: Context, update: Update) -> Assessment | None:
     """The crisis assessment of this update's text, if it had any."""
-    found = _recent(context, _VERDICTS).get(update.update_id)
+    found = _recent(context, _VERDICTS).recall(update.update_id)
     return found if isinstance(found, Assessment) else None
 
 
@@ -90,6 +126,13 @@ def words_of(message: Message) -> str:
     return words.strip()
 
 
+def looks_like_a_crisis(update: object) -> bool:
+    """The rules' quick read, to let an update in first when every place is taken."""
+    message = update.effective_message if isinstance(update, Update) else None
+    words = "" if message is None else words_of(message)
+    return bool(words) and assess_rules(words).level is Level.CRISIS
+
+
 async def assess_message(update: Update, context: Context) -> None:
     message = update.effective_message
     chat = update.effective_chat
@@ -103,7 +146,7 @@ async def assess_message(update: Update, context: Context) -> None:
     verdict = await svc.assessor.assess(words, after_crisis=just_had_a_crisis(update, context))
     if verdict.level is Level.CRISIS:
         svc.recent_crises.note(_speaker(update, context), svc.clock())
-    _recent(context, _VERDICTS).remember(update.update_id, verdict)
+    _recent(context, _VERDICTS).remember(update.update_id, verdict, svc.clock())
     if verdict.level is Level.NONE:
         return
     # A command's words are usually a search or a setting ("/library cravings"): they get
@@ -126,8 +169,8 @@ async def assess_message(update: Update, context: Context) -> None:
     key = (chat_pseudonym(update, context), message.message_id)
     if key in answered:
         return
-    answered.remember(key, True)
-    _recent(context, _ANSWERED_UPDATES).remember(update.update_id, True)
+    answered.remember(key, True, svc.clock())
+    _recent(context, _ANSWERED_UPDATES).remember(update.update_id, True, svc.clock())
     if is_private(update):
         await _answer_privately(update, context, verdict)
     else:

@@ -159,6 +159,14 @@ class RecentCrises:
             return False
         return True
 
+    def sweep(self, now: datetime) -> None:
+        """Let go of every crisis older than the span (the memory tick)."""
+        for key in [key for key, when in self._when.items() if now - when > self.span]:
+            del self._when[key]
+
+    def __len__(self) -> int:
+        return len(self._when)
+
     def forget(self, member: str) -> None:
         """Let go of every pair that names this member's pseudonym (after /forget)."""
         for key in [key for key in self._when if member in key]:

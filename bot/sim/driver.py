@@ -157,13 +157,16 @@ class SimDriver:
         thread_id: int | None = None,
         reply_to: SimMessage | None = None,
         as_anonymous_admin: bool = False,
+        as_channel: bool = False,
     ) -> SimMessage:
+        """as_channel: a member posting in a group on behalf of a channel they own."""
         return self._user_message(
             user,
             chat,
             thread_id,
             reply_to,
             as_anonymous_admin=as_anonymous_admin,
+            as_channel=as_channel,
             text=text,
             html=text,
             entities=self._text_entities(text),
@@ -218,15 +221,17 @@ class SimDriver:
         self._notify()
         return message
 
-    def channel_post(self, text: str) -> SimMessage:
+    def _the_channel(self) -> SimChat:
         if self._channel is None:
             self._channel = self.world.new_chat("channel", "Porchlight Channel")
             self._channel.members[self.world.bot.id] = SimMember(
                 "administrator", {"can_post_messages": True}
             )
-        message = self.world.add_message(
-            self._channel, None, sender_chat=self._channel, text=text, html=text
-        )
+        return self._channel
+
+    def channel_post(self, text: str) -> SimMessage:
+        channel = self._the_channel()
+        message = self.world.add_message(channel, None, sender_chat=channel, text=text, html=text)
         self._deliver("channel_post", message.to_api())
         return message
 
@@ -378,6 +383,7 @@ class SimDriver:
         reply_to: SimMessage | None,
         *,
         as_anonymous_admin: bool = False,
+        as_channel: bool = False,
         **fields: Any,
     ) -> SimMessage:
         if chat is None:
@@ -402,6 +408,8 @@ class SimDriver:
         sender, sender_chat = user, None
         if as_anonymous_admin:
             sender, sender_chat = self.world.anonymous_admin, chat
+        elif as_channel:
+            sender, sender_chat = self.world.channel_bot, self._the_channel()
         message = self.world.add_message(
             chat,
             sender,

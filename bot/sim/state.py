@@ -10,6 +10,7 @@ from typing import Any
 BOT_ID = 7000000001
 BOT_USERNAME = "porchlight_sim_bot"
 ANONYMOUS_ADMIN_ID = 1087968824  # Telegram's GroupAnonymousBot
+CHANNEL_BOT_ID = 136817688  # Telegram's Channel_Bot: the "from" of posts sent as a channel
 ACTIVE_STATUSES = frozenset({"creator", "administrator", "member", "restricted"})
 # ChatMemberAdministrator's boolean fields; PTB requires most of them to be present.
 ADMIN_RIGHTS = (
@@ -264,6 +265,9 @@ class World:
             username="GroupAnonymousBot",
             language_code=None,
             is_bot=True,
+        )
+        self.channel_bot = SimUser(
+            CHANNEL_BOT_ID, "Channel", username="Channel_Bot", language_code=None, is_bot=True
         )
         self.users: dict[int, SimUser] = {BOT_ID: self.bot}
         self.chats: dict[int, SimChat] = {}

@@ -1,0 +1,109 @@
+"""What memory holds about people, let go of on time: one tick sweeps every structure
+bot/inventory.py's MEMORY lists, and /forget clears a member from all of them at once."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import timedelta
+
+from bot.handlers import etiquette, meetings, safety
+from bot.handlers.common import App, Context
+from bot.handlers.peer_chat import room_of
+from bot.privacy import Pseudonym
+from bot.services import services_of
+from bot.store import StoreError
+
+logger = logging.getLogger(__name__)
+
+SWEEP_EVERY = timedelta(minutes=1)
+_ERASE_LATER = "porchlight.erase_later"
+
+
+async def sweep_now(app: App) -> None:
+    svc = services_of(app.bot_data)
+    now = svc.clock()
+    peers = room_of(app)
+    peers.let_go_of_the_past(now)
+    # The store's blocks expire after 30 days; memory holds exactly the live ones.
+    peers.blocked_pairs = await svc.store.blocks(now)
+    await meetings.let_go_of_ended(app)
+    etiquette.let_go_of_old(app.bot_data, now)
+    safety.let_go_of_recent(app.bot_data, now)
+    svc.recent_crises.sweep(now)
+    await _erase_what_could_not_be(app)
+
+
+def _to_erase(app: App) -> set[Pseudonym]:
+    found = app.bot_data.setdefault(_ERASE_LATER, set())
+    assert isinstance(found, set)
+    return found
+
+
+def erase_later(app: App, member: Pseudonym) -> None:
+    """A /forget the store could not carry out (a full disk, say): tried every tick."""
+    _to_erase(app).add(member)
+
+
+async def _erase_what_could_not_be(app: App) -> None:
+    store = services_of(app.bot_data).store
+    for member in list(_to_erase(app)):
+        try:
+            await store.forget(member)
+        except (StoreError, sqlite3.Error) as error:
+            logger.warning("still could not erase a member's rows (%s)", type(error).__name__)
+            return  # the store is still failing: the next tick tries again
+        _to_erase(app).discard(member)
+        logger.info("erased a member's rows on a later try")
+
+
+async def sweep(context: Context) -> None:
+    await sweep_now(context.application)
+
+
+def forget_member(app: App, member: Pseudonym, user_id: int) -> None:
+    """/forget: what memory holds about the member beyond their peer chat (which
+    peer_chat.leave_everything ends first)."""
+    peers = room_of(app)
+    peers.discreet.discard(member)
+    peers.blocked_pairs = {pair for pair in peers.blocked_pairs if pair[0] != member}
+    for meeting in meetings.meetings_in(app.bot_data).values():
+        meeting.forget(user_id)
+    etiquette.forget_member(app.bot_data, user_id)
+    safety.let_go_of_recent(app.bot_data, services_of(app.bot_data).clock(), chat=member)
+    services_of(app.bot_data).recent_crises.forget(member)
+
+
+def held(app: App) -> dict[str, int]:
+    """How much each structure of the memory inventory holds now, by its name there."""
+    peers = room_of(app)
+    mm = peers.matchmaker
+    return {
+        "peer line, shifts, offers and chats": len(mm.requests)
+        + len(mm.listeners)
+        + len(mm.offers)
+        + len(mm.pairs),
+        "peer chat ids": len(peers.chat_ids),
+        "check-ins": len(peers.checkins),
+        "live chats' last messages and the bot's copies": len(peers.logs) + len(peers.sent),
+        "copies that may still be deleted": len(peers.deletable),
+        "reports waiting for a reason": len(peers.reports),
+        "asks for a peer": len(peers.asks),
+        "blocks": len(peers.blocked_pairs),
+        "discreet chats": len(peers.discreet),
+        "peer languages, offers and shift requests": len(peers.languages)
+        + len(peers.offer_messages)
+        + len(peers.offer_serials)
+        + len(peers.shift_requests)
+        + len(peers.told_to_wait_on),
+        "meetings": len(meetings.meetings_in(app.bot_data)),
+        **etiquette.held(app.bot_data),
+        "crisis verdicts and answered messages": safety.recent_held(app.bot_data),
+        "recent crises": len(services_of(app.bot_data).recent_crises),
+        "erasures to try again": len(_to_erase(app)),
+    }
+
+
+def register(application: App) -> None:
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(sweep, interval=SWEEP_EVERY, first=SWEEP_EVERY)

@@ -1,0 +1,41 @@
+"""The pace gate: a member flooding a chat is told once to slow down, and what they send
+past their backlog goes unanswered, except a crisis, which is never held back.
+
+bot/update_order.py marks which updates came past a member's backlog. The safety handler
+has read them by now (it runs in an earlier group), so a crisis has had its answer; here
+the rest stop before any feature sees them.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, TypeHandler
+
+from bot.handlers.common import App, Context, reply, text
+from bot.handlers.safety import SAFETY_GROUP, verdict_of
+from bot.safety import Level
+from bot.update_order import PerChatOrder
+
+# Right after safety, before any feature.
+PACE_GROUP = SAFETY_GROUP + 1
+
+
+async def hold_back_a_flood(update: Update, context: Context) -> None:
+    order = context.application.update_processor
+    if not isinstance(order, PerChatOrder) or not order.is_overflow(update):
+        return
+    verdict = verdict_of(context, update)
+    if verdict is not None and verdict.level is Level.CRISIS:
+        return
+    notice = text(update, context, "pace.notice")
+    tell = order.first_notice(update)
+    if update.callback_query is not None:
+        # A button always gets its answer, or Telegram keeps it spinning.
+        await update.callback_query.answer(notice if tell else None)
+    elif tell and update.effective_message is not None and update.edited_message is None:
+        await reply(update, context, notice)
+    raise ApplicationHandlerStop
+
+
+def register(application: App) -> None:
+    application.add_handler(TypeHandler(Update, hold_back_a_flood), group=PACE_GROUP)
