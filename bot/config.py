@@ -27,6 +27,8 @@ class Settings:
     token: str = field(repr=False)
     base_url: str
     data_dir: Path
+    # The secret's text, from PORCHLIGHT_SECRET or read from PORCHLIGHT_SECRET_FILE; None
+    # means the one generated into the data folder.
     secret: str | None = field(repr=False)
     region: str | None
     log_level: str
@@ -43,6 +45,8 @@ class Settings:
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0"  # noqa: S104 - a webhook server listens for Telegram
     webhook_port: int = 8443
+    # Where the secret was read from, when PORCHLIGHT_SECRET_FILE named a file.
+    secret_file: Path | None = None
 
     @property
     def base_file_url(self) -> str:
@@ -103,11 +107,21 @@ def load_settings(
     base_url = _parse_base_url(get("TELEGRAM_API_BASE_URL") or TELEGRAM_BASE_URL)
 
     secret = get("PORCHLIGHT_SECRET")
+    secret_file_raw = get("PORCHLIGHT_SECRET_FILE")
+    secret_file = None if secret_file_raw is None else Path(secret_file_raw)
+    if secret is not None and secret_file is not None:
+        # Two sources could disagree; as container images do, we refuse to guess.
+        raise ConfigError(
+            "PORCHLIGHT_SECRET and PORCHLIGHT_SECRET_FILE are both set: keep only one "
+            "(the file keeps the secret out of the environment)"
+        )
     if secret is not None and len(secret) < MIN_SECRET_LENGTH:
         raise ConfigError(
             f"PORCHLIGHT_SECRET is too short: use at least {MIN_SECRET_LENGTH} random characters "
             "(or leave it unset to generate one into the data folder)"
         )
+    if secret_file is not None:
+        secret = _read_secret_file(secret_file)
 
     region = get("PORCHLIGHT_REGION")
     if region is not None:
@@ -161,7 +175,32 @@ def load_settings(
         webhook_url=webhook_url,
         webhook_listen=get("PORCHLIGHT_WEBHOOK_LISTEN") or "0.0.0.0",  # noqa: S104 - see above
         webhook_port=int(port_text),
+        secret_file=secret_file,
     )
+
+
+def _read_secret_file(path: Path) -> str:
+    """The secret in a file of its own, as container secrets are mounted; a final newline
+    (most editors and `docker secret create` add one) is not part of it."""
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise ConfigError(f"PORCHLIGHT_SECRET_FILE {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"PORCHLIGHT_SECRET_FILE {path} is not text: the secret is {MIN_SECRET_LENGTH} or "
+            "more random characters"
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"PORCHLIGHT_SECRET_FILE {path} cannot be read ({error.strerror})"
+        ) from None
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"PORCHLIGHT_SECRET_FILE {path} holds too short a secret: use at least "
+            f"{MIN_SECRET_LENGTH} random characters"
+        )
+    return secret
 
 
 def _chat_id(get: Callable[[str], str | None], name: str) -> int | None:

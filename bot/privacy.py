@@ -83,7 +83,8 @@ class Keyring:
 
 
 def load_or_create_secret(data_dir: Path, configured: str | None) -> tuple[bytes, bool]:
-    """The secret from PORCHLIGHT_SECRET, else from the data folder, created on first run.
+    """The configured secret (PORCHLIGHT_SECRET, or the file PORCHLIGHT_SECRET_FILE names),
+    else the one in the data folder, created on first run.
 
     Returns the secret and whether it was just created (the caller says once that it
     must be backed up).

@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 from telegram import Update
 
 from bot.app import on_startup
+from bot.bounded_server import ConnectionLimits
 from bot.config import Settings
 from bot.handlers.common import App
-from bot.webhook import WebhookServer, new_secret_token
+from bot.webhook import TELEGRAM_CONNECTIONS, WebhookServer, new_secret_token
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +38,17 @@ async def run_polling(application: App, stop: asyncio.Event) -> None:
     logger.info("Porchlight stopped")
 
 
-async def run_webhook(application: App, stop: asyncio.Event, settings: Settings) -> int:
+async def run_webhook(
+    application: App,
+    stop: asyncio.Event,
+    settings: Settings,
+    *,
+    limits: ConnectionLimits | None = None,
+) -> int:
     """Serve Telegram's webhook until stop is set; returns the port it listened on."""
     assert settings.webhook_url is not None
     path = urlsplit(settings.webhook_url).path or "/"
-    server = WebhookServer(application, path, new_secret_token())
+    server = WebhookServer(application, path, new_secret_token(), limits or ConnectionLimits())
     async with application:
         await on_startup(application)
         await application.start()
@@ -53,6 +60,7 @@ async def run_webhook(application: App, stop: asyncio.Event, settings: Settings)
                 secret_token=server.secret_token,
                 allowed_updates=Update.ALL_TYPES,
                 drop_pending_updates=False,
+                max_connections=TELEGRAM_CONNECTIONS,
             )
             logger.info("Porchlight is serving its webhook on port %d", port)
             await stop.wait()

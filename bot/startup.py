@@ -76,8 +76,9 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
     if has_database and not has_secret:
         # A new secret could never read this database: say what is missing instead.
         raise StartupError(
-            f"{settings.data_dir} holds a database but no secret: set PORCHLIGHT_SECRET, or "
-            "restore the data folder's secret file, to the one it was made with"
+            f"{settings.data_dir} holds a database but no secret: set PORCHLIGHT_SECRET_FILE "
+            "(or PORCHLIGHT_SECRET), or restore the data folder's secret file, to the one it "
+            "was made with"
         )
     try:
         secret, created = load_or_create_secret(settings.data_dir, settings.secret)
@@ -85,10 +86,12 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
         raise StartupError(f"the secret in {settings.data_dir} cannot be read: {error}") from None
     if created:
         logger.warning(
-            "generated a new secret in %s: back it up with the data folder; "
+            "generated a new secret in %s: back it up, apart from the data folder; "
             "losing it orphans every sealed row",
-            settings.data_dir / "secret",
+            settings.data_dir / SECRET_FILE_NAME,
         )
+    for warning in secret_placement_warnings(settings):
+        logger.warning(warning)
     keyring = Keyring.from_secret(secret)
     try:
         catalog = Catalog.load(overlay=settings.content_dir)
@@ -121,6 +124,34 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
         intents=await asyncio.to_thread(load_shipped_intents),
     )
     return Prepared(services, lock)
+
+
+def secret_placement_warnings(settings: Settings) -> list[str]:
+    """What to tell the operator when the secret lives beside the data: with both, anyone
+    holding a copy of the data folder can open every sealed id. Never the secret itself."""
+    generated = settings.data_dir / SECRET_FILE_NAME
+    consequence = "anyone with a copy of the data folder can open every sealed id"
+    if settings.secret is None:
+        return [
+            f"the secret is {generated}, inside the data folder: {consequence}; move the file "
+            "out of it (to a mounted secret such as /run/secrets/porchlight), set "
+            "PORCHLIGHT_SECRET_FILE to where it is now, and back the two up apart"
+        ]
+    if settings.secret_file is not None:
+        inside = settings.secret_file.resolve().is_relative_to(settings.data_dir.resolve())
+        if inside:
+            return [
+                f"PORCHLIGHT_SECRET_FILE {settings.secret_file} is inside the data folder: "
+                f"{consequence}; keep the file outside it, and back the two up apart"
+            ]
+    if generated.exists():
+        source = "PORCHLIGHT_SECRET_FILE" if settings.secret_file else "PORCHLIGHT_SECRET"
+        return [
+            f"{generated} is still in the data folder, though the secret now comes from "
+            f"{source}: once the secret is kept safe there, delete the file, since with it "
+            f"{consequence}"
+        ]
+    return []
 
 
 __all__ = ["ConfigError", "Prepared", "StartupError", "prepare"]

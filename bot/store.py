@@ -333,7 +333,8 @@ class SqliteStore:
             elif found[0] != check_value:
                 raise StoreError(
                     f"the database {self.path} was made with a different secret: restore the "
-                    "original PORCHLIGHT_SECRET (or the data folder's secret file)"
+                    "original (PORCHLIGHT_SECRET_FILE, PORCHLIGHT_SECRET or the data folder's "
+                    "secret file)"
                 )
 
     async def _migrate(self) -> None:

@@ -3,7 +3,9 @@
 PTB's own run_webhook serves one route and compares the secret plainly, so we serve the
 webhook path and /healthz ourselves: the secret token is compared in constant time (a
 request without it gets 403 and nothing is processed), an update Telegram sends twice is
-processed once, and an update PTB cannot read is skipped and counted, never retried.
+processed once, and an update PTB cannot read is skipped and counted, never retried. The
+server under it is bounded (bot/bounded_server.py): so many connections, and a deadline
+for each request, so idle or half-open connections cannot use up the process's files.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from telegram import Update
 
+from bot.bounded_server import BoundedServer, ConnectionLimits
 from bot.handlers.common import App
 from bot.handlers.daily import LAST_TICK_KEY
 from bot.services import services_of
@@ -28,6 +31,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 # The delivery tick runs every 30 s; a minute and a half without one means it is stuck.
 TICK_STALE_SECONDS = 90.0
 _REMEMBERED_IDS = 10_000
+# Telegram's own default, said out loud: it never opens more connections to the webhook
+# than this, well under the server's ceiling (ConnectionLimits.max_connections).
+TELEGRAM_CONNECTIONS = 40
+HEALTH_PATH = "/healthz"
 
 
 def new_secret_token() -> str:
@@ -40,19 +47,16 @@ class WebhookServer:
     application: App
     path: str
     secret_token: str
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)
     _seen: OrderedDict[int, None] = field(default_factory=OrderedDict)
-    _runner: web.AppRunner | None = None
+    _runner: web.ServerRunner | None = None
     skipped_updates: int = 0
     duplicates: int = 0
 
-    def web_app(self) -> web.Application:
-        app = web.Application(client_max_size=1024 * 1024)
-        app.router.add_post(self.path, self._receive)
-        app.router.add_get("/healthz", self._health)
-        return app
-
     async def start(self, host: str, port: int) -> int:
-        runner = web.AppRunner(self.web_app(), access_log=None, shutdown_timeout=2.0)
+        # Bodies over 1 MB (aiohttp's default) are refused with 413; an update is a few KB.
+        server = BoundedServer(self._route, self.limits, access_log=None)
+        runner = web.ServerRunner(server, shutdown_timeout=2.0)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
@@ -64,7 +68,18 @@ class WebhookServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def _receive(self, request: web.Request) -> web.Response:
+    async def _route(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.path == self.path:
+            if request.method != "POST":
+                return web.Response(status=405, headers={"Allow": "POST"})
+            return await self._receive(request)
+        if request.path == HEALTH_PATH:
+            if request.method not in ("GET", "HEAD"):
+                return web.Response(status=405, headers={"Allow": "GET, HEAD"})
+            return await self._health()
+        return web.Response(status=404)
+
+    async def _receive(self, request: web.BaseRequest) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not secrets.compare_digest(given.encode(), self.secret_token.encode()):
             logger.warning("refused a webhook request without the right secret token")
@@ -88,8 +103,7 @@ class WebhookServer:
             await self.application.update_queue.put(update)
         return web.Response(status=200)
 
-    async def _health(self, request: web.Request) -> web.Response:
-        del request
+    async def _health(self) -> web.Response:
         svc = services_of(self.application.bot_data)
         last_tick = self.application.bot_data.get(LAST_TICK_KEY)
         ticking = isinstance(last_tick, float) and time.monotonic() - last_tick < TICK_STALE_SECONDS

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,67 @@ def test_malformed_dotenv_line_is_reported(tmp_path: Path) -> None:
     dotenv.write_text("JUST_A_WORD\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="line 1"):
         read_dotenv(dotenv)
+
+
+SECRET = "a-mounted-secret-" + "m" * 32
+
+
+def test_the_secret_can_come_from_a_file_of_its_own(tmp_path: Path) -> None:
+    mounted = tmp_path / "porchlight_secret"
+    mounted.write_text(SECRET + "\n", encoding="utf-8")  # editors and docker add a newline
+    loaded = settings(PORCHLIGHT_SECRET_FILE=str(mounted))
+    assert loaded.secret == SECRET
+    assert loaded.secret_file == mounted
+    assert SECRET not in repr(loaded)
+
+
+def not_text(tmp_path: Path) -> Path:
+    path = tmp_path / "binary"
+    path.write_bytes(b"\xff\xfe" + bytes(range(128, 200)))
+    return path
+
+
+def short(tmp_path: Path) -> Path:
+    path = tmp_path / "short"
+    path.write_text("tooshort-but-secret-words\n", encoding="utf-8")
+    return path
+
+
+def empty(tmp_path: Path) -> Path:
+    path = tmp_path / "empty"
+    path.write_text("\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda tmp: tmp / "nowhere" / "secret", "does not exist"),
+        # A folder cannot be read as a file: what a file without read permission meets too
+        # (tests run as root here, who may read anything).
+        (lambda tmp: tmp, "cannot be read"),
+        (not_text, "is not text"),
+        (short, "too short"),
+        (empty, "too short"),
+    ],
+)
+def test_a_secret_file_that_cannot_serve_is_one_line_naming_it(
+    tmp_path: Path, make: Callable[[Path], Path], says: str
+) -> None:
+    path = make(tmp_path)
+    with pytest.raises(ConfigError) as raised:
+        settings(PORCHLIGHT_SECRET_FILE=str(path))
+    message = str(raised.value)
+    assert message.startswith(f"PORCHLIGHT_SECRET_FILE {path} ")
+    assert says in message
+    assert "\n" not in message
+    assert "secret-words" not in message  # what the file holds is never repeated
+
+
+def test_the_secret_and_a_secret_file_together_are_refused(tmp_path: Path) -> None:
+    mounted = tmp_path / "porchlight_secret"
+    mounted.write_text(SECRET, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        settings(PORCHLIGHT_SECRET="x" * 40, PORCHLIGHT_SECRET_FILE=str(mounted))
+    assert "PORCHLIGHT_SECRET and PORCHLIGHT_SECRET_FILE are both set" in str(raised.value)
+    assert "x" * 40 not in str(raised.value)

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from bot.app import build_application
+from bot.bounded_server import ConnectionLimits
 from bot.runner import run_polling, run_webhook
 from bot.safety.assessor import Assessor
 from bot.sim import BotApiSimulator, SimUser
@@ -60,7 +61,10 @@ class Hook:
 
 
 async def start_webhook(
-    sim: BotApiSimulator, data_dir: Path, prepared: Prepared | None = None
+    sim: BotApiSimulator,
+    data_dir: Path,
+    prepared: Prepared | None = None,
+    limits: ConnectionLimits | None = None,
 ) -> Hook:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram"
@@ -70,9 +74,16 @@ async def start_webhook(
     prepared = prepared or await prepare(settings, clock=MovableClock())
     app = build_application(prepared.services)
     stop = asyncio.Event()
-    task: asyncio.Task[object] = asyncio.create_task(run_webhook(app, stop, settings))
+    serving = run_webhook(app, stop, settings, limits=limits)
+    task: asyncio.Task[object] = asyncio.create_task(serving)
     await sim.wait_for(lambda: sim.webhook is not None, timeout=10)
     return Hook(sim, prepared, url, port, stop, task)
+
+
+async def stop_webhook(running: Hook) -> None:
+    running.stop.set()
+    await asyncio.wait_for(running.task, timeout=15)
+    await running.prepared.close()
 
 
 @pytest.fixture
@@ -81,9 +92,7 @@ async def hook(sim: BotApiSimulator, tmp_path: Path) -> AsyncIterator[Hook]:
     try:
         yield running
     finally:
-        running.stop.set()
-        await asyncio.wait_for(running.task, timeout=15)
-        await running.prepared.close()
+        await stop_webhook(running)
 
 
 async def test_the_bot_answers_through_its_webhook(hook: Hook) -> None:
@@ -215,3 +224,33 @@ async def test_a_database_deleted_under_the_bot_is_unhealthy_and_takes_no_writes
     answer = await say(sim, member, "/daily 07:30")
     assert "Done" not in answer.text
     assert not (data_dir / DATABASE_FILE_NAME).exists()
+
+
+async def test_idle_half_open_connections_cannot_keep_telegram_out(
+    sim: BotApiSimulator, tmp_path: Path
+) -> None:
+    """Twice as many half-open connections as the server allows: the oldest make room for
+    Telegram's, and every one is closed at its deadline instead of holding a file open."""
+    limits = ConnectionLimits(max_connections=6, request_seconds=2.0)
+    running = await start_webhook(sim, tmp_path / "data", limits=limits)
+    try:
+        assert sim.calls_to("setWebhook")[-1].params["max_connections"] == 40
+        idle = []
+        for _ in range(12):
+            reader, writer = await asyncio.open_connection("127.0.0.1", running.port)
+            writer.write(b"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Telegram-Bot")
+            await writer.drain()
+            idle.append((reader, writer))
+        member = sim.add_user("Noor", started=True)
+        reply = await say(sim, member, "/help")
+        assert "What I can do" in reply.text
+        for reader, writer in idle:
+            try:
+                # The timeout only keeps a broken test from hanging; the server closes first.
+                assert await asyncio.wait_for(reader.read(), 15) == b""
+            except ConnectionResetError:
+                pass
+            finally:
+                writer.close()
+    finally:
+        await stop_webhook(running)

@@ -68,6 +68,10 @@ async def finish(process: asyncio.subprocess.Process, seconds: float = 30) -> tu
             {"TELEGRAM_BOT_TOKEN": "123:abcdefghijklmn", "PORCHLIGHT_LOG_LEVEL": "chatty"},
             "PORCHLIGHT_LOG_LEVEL",
         ),
+        (
+            {"TELEGRAM_BOT_TOKEN": "123:abcdefghijklmn", "PORCHLIGHT_SECRET_FILE": "/no/such"},
+            "PORCHLIGHT_SECRET_FILE /no/such does not exist",
+        ),
     ],
 )
 async def test_bad_settings_are_one_line_and_exit_2(
@@ -121,6 +125,9 @@ async def test_the_bot_runs_answers_and_stops_cleanly_on_sigterm(
     assert sim.token not in err
     assert "back it up" in err  # the generated secret is announced once
     data = tmp_path / "data"
+    # ...and said, at every start, to be beside the data, with what to do about it.
+    assert "set PORCHLIGHT_SECRET_FILE" in err
+    assert (data / "secret").read_text(encoding="ascii").strip() not in err
     assert data.stat().st_mode & 0o777 == 0o700
     for stored in data.iterdir():
         assert stored.stat().st_mode & 0o077 == 0, f"{stored.name} is readable by others"
