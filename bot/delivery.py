@@ -3,7 +3,9 @@
 The store is the source of truth: every due subscription is sent, and recorded as done
 only after Telegram accepted it, so delivery is at least once and never silently lost
 (a crash between Telegram's acceptance and the record can repeat that one message).
-A delivery more than six hours late (the bot was down) is skipped, with nothing sent.
+What is owed after the bot was down or the clock jumped is bot.schedule.plan's to say.
+A refusal that may pass (bot.refusals) is tried again for a while, and a group's admins
+are told once; only a chat that blocked the bot or no longer exists loses its delivery.
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.privacy import SealError
-from bot.schedule import is_too_late, local_day, next_due
+from bot.refusals import Refusal, classify, gives_up, tells_admins
+from bot.schedule import plan, retry_at
 from bot.services import Services
 from bot.store import Subscription
 from bot.zones import zone_info
@@ -32,8 +42,11 @@ BATCH = 1000
 _RETRIES = 4
 _BACKOFF = (1.0, 2.0, 5.0, 10.0)
 
-# Sends one delivery: (chat id, topic or None, subscription) -> Telegram accepted it.
-Sender = Callable[[int, int | None, Subscription], Awaitable[None]]
+# Sends one delivery: (chat id, topic or None, subscription, its local day) -> Telegram
+# accepted it.
+Sender = Callable[[int, int | None, Subscription, date], Awaitable[None]]
+# Tells a group's admins, in the group itself, why its delivery is refused.
+Notifier = Callable[[int, Subscription, Refusal], Awaitable[None]]
 
 
 @dataclass
@@ -43,16 +56,20 @@ class DeliveryReport:
     removed: int = 0
     failed: int = 0
     moved: int = 0  # groups that became supergroups, delivered under the new id next tick
+    refused: int = 0  # refused for now (rights, a closed topic): tried again later
+    replanned: int = 0  # planned afresh because the clock went back
 
 
-async def deliver_due(now: datetime, services: Services, send: Sender) -> DeliveryReport:
+async def deliver_due(
+    now: datetime, services: Services, send: Sender, notify: Notifier
+) -> DeliveryReport:
     """Send everything due at `now`; record each as delivered once Telegram accepted it."""
     report = DeliveryReport()
     limit = asyncio.Semaphore(IN_FLIGHT)
 
     async def one(subscription: Subscription) -> None:
         async with limit:
-            await _deliver_one(now, services, send, subscription, report)
+            await _deliver_one(now, services, send, notify, subscription, report)
 
     while True:
         due = await services.store.due(now, BATCH)
@@ -61,27 +78,38 @@ async def deliver_due(now: datetime, services: Services, send: Sender) -> Delive
         await asyncio.gather(*(one(s) for s in due))
         if len(due) < BATCH or report.failed:
             break  # a failed one stays due; the next tick tries it again
-    if report.sent or report.skipped_late or report.removed or report.failed or report.moved:
+    if any(vars(report).values()):
         logger.info(
-            "deliveries: %d sent, %d skipped as too late, %d removed, %d moved, %d to retry",
+            "deliveries: %d sent, %d skipped as too late, %d removed, %d moved, %d refused "
+            "for now, %d planned afresh, %d to retry",
             report.sent,
             report.skipped_late,
             report.removed,
             report.moved,
+            report.refused,
+            report.replanned,
             report.failed,
         )
     return report
 
 
 async def _deliver_one(
-    now: datetime, services: Services, send: Sender, sub: Subscription, report: DeliveryReport
+    now: datetime,
+    services: Services,
+    send: Sender,
+    notify: Notifier,
+    sub: Subscription,
+    report: DeliveryReport,
 ) -> None:
     zone = zone_info(sub.zone)
     store = services.store
-    if is_too_late(sub.next_due_at, now):
-        following = next_due(sub.minute, zone, after=now, delivered=local_day(now, zone))
-        await store.reschedule(sub, following, None)
-        report.skipped_late += 1
+    step = plan(sub.minute, zone, now=now, due_at=sub.next_due_at, delivered=sub.last_delivered)
+    if step.send is None:
+        await store.reschedule(sub, step.next_due_at, step.delivered, now, sent=False)
+        if sub.next_due_at <= now:
+            report.skipped_late += 1
+        else:
+            report.replanned += 1
         return
     try:
         chat_id = services.keyring.unseal(sub.sealed_chat)
@@ -89,10 +117,9 @@ async def _deliver_one(
         await store.unsubscribe(sub.chat, sub.kind, sub.thread_id)
         report.removed += 1
         return
-    delivered_day = local_day(sub.next_due_at, zone)
     for attempt in range(_RETRIES + 1):
         try:
-            await send(chat_id, sub.thread_id, sub)
+            await send(chat_id, sub.thread_id, sub, step.send)
             break
         except ChatMigrated as migrated:
             new_id = migrated.new_chat_id
@@ -102,11 +129,7 @@ async def _deliver_one(
             report.moved += 1
             return  # it is delivered under its new id on the next tick
         except (Forbidden, BadRequest) as refused:
-            # Blocked, removed from the group, or the chat is gone: the subscription goes.
-            if isinstance(refused, BadRequest) and "not found" not in str(refused).lower():
-                logger.warning("a delivery was refused (%s)", type(refused).__name__)
-            await store.unsubscribe(sub.chat, sub.kind, sub.thread_id)
-            report.removed += 1
+            await _refused(now, services, notify, sub, step.send, chat_id, refused, report)
             return
         except RetryAfter as error:
             await asyncio.sleep(
@@ -125,6 +148,47 @@ async def _deliver_one(
     else:
         report.failed += 1
         return
-    following = next_due(sub.minute, zone, after=sub.next_due_at, delivered=delivered_day)
-    await store.reschedule(sub, following, delivered_day)
+    await store.reschedule(sub, step.next_due_at, step.send, now, sent=True)
     report.sent += 1
+
+
+async def _refused(
+    now: datetime,
+    services: Services,
+    notify: Notifier,
+    sub: Subscription,
+    day: date,
+    chat_id: int,
+    error: Forbidden | BadRequest,
+    report: DeliveryReport,
+) -> None:
+    """Telegram refused a delivery: the chat is gone, or it may come back."""
+    store = services.store
+    kind = classify(str(error), forbidden=isinstance(error, Forbidden))
+    if kind is Refusal.GONE:
+        await store.unsubscribe(sub.chat, sub.kind, sub.thread_id)
+        report.removed += 1
+        return
+    await store.count("deliveries_refused", now)
+    if gives_up(sub.refused_since, now):
+        logger.warning("a delivery refused for days was given up (%s)", kind.value)
+        await store.unsubscribe(sub.chat, sub.kind, sub.thread_id)
+        await store.count("deliveries_given_up", now)
+        report.removed += 1
+        return
+    zone = zone_info(sub.zone)
+    again = retry_at(sub.minute, zone, now=now, day=day, refusals=sub.refusals + 1)
+    counted = await store.refused(sub, again, now)
+    report.refused += 1
+    if counted.refusals == 1:
+        logger.warning("a delivery was refused and will be tried again (%s)", kind.value)
+    # Only groups have admins to tell (group ids are negative).
+    if tells_admins(counted.refusals) and chat_id < 0:
+        try:
+            await notify(chat_id, counted, kind)
+        except TelegramError as failed:
+            # Posting anywhere in the group is refused too: only the operator's count says so.
+            logger.warning("the group's admins could not be told (%s)", type(failed).__name__)
+            await store.count("delivery_notices_unsent", now)
+        else:
+            await store.count("delivery_notices", now)

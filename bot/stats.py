@@ -25,6 +25,13 @@ PEER_COUNTERS = (
     "peer_long_waits",
     "peer_reports",
 )
+# Scheduled deliveries Telegram refused (see bot/refusals.py), and what came of them.
+DELIVERY_COUNTERS = (
+    "deliveries_refused",
+    "delivery_notices",
+    "delivery_notices_unsent",
+    "deliveries_given_up",
+)
 HOUR_BANDS = tuple(f"checkin_hours_{hour:02d}" for hour in range(0, 24, 4))
 WAITS = ("peer_wait_under_1m", "peer_wait_under_5m", "peer_wait_under_15m", "peer_wait_15m_plus")
 
@@ -36,10 +43,11 @@ def stats_since(now: datetime) -> datetime:
 def render_stats(
     catalog: Catalog, language: str, counts: dict[str, dict[str, int]], now: datetime
 ) -> str:
-    """Per-day rows for crisis safety and for peer support, newest first, every day shown
-    even when nothing happened; then the period's check-ins by answer, hour and wait."""
+    """Per-day rows for crisis safety, peer support and refused deliveries, newest first,
+    every day shown even when nothing happened; then the period's check-ins by answer,
+    hour and wait."""
     lines = [catalog.text("stats.header", language, days=STATS_DAYS)]
-    for counters in (SAFETY_COUNTERS, PEER_COUNTERS):
+    for counters in (SAFETY_COUNTERS, PEER_COUNTERS, DELIVERY_COUNTERS):
         lines.append("")
         lines.extend(_daily_rows(catalog, language, counts, now, counters))
     totals = _totals(counts)

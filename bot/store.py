@@ -10,7 +10,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -47,6 +47,8 @@ class Subscription:
     last_delivered: date | None
     next_due_at: datetime
     language: str = "en"  # the catalogue to deliver in (the member's Telegram language)
+    refusals: int = 0  # deliveries refused in a row (the bot may not post there just now)
+    refused_since: datetime | None = None  # the first of those refusals
 
 
 # Each entry moves the schema one version on; never edit one that has shipped.
@@ -171,6 +173,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX meeting_chairs_expiry ON meeting_chairs (expires_at);
     CREATE INDEX meeting_chairs_member ON meeting_chairs (member);
     """,
+    """
+    ALTER TABLE subscriptions ADD COLUMN planned_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE subscriptions ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE subscriptions ADD COLUMN refused_since INTEGER;
+    CREATE INDEX subscriptions_planned ON subscriptions (planned_at);
+    """,
 )
 
 
@@ -242,8 +250,17 @@ class Store(Protocol):
     async def unsubscribe_all(self, chat: Pseudonym) -> int: ...
     async def due(self, now: datetime, limit: int) -> list[Subscription]: ...
     async def reschedule(
-        self, subscription: Subscription, next_due_at: datetime, delivered: date | None
+        self,
+        subscription: Subscription,
+        next_due_at: datetime,
+        delivered: date | None,
+        now: datetime,
+        *,
+        sent: bool,
     ) -> None: ...
+    async def refused(
+        self, subscription: Subscription, retry_at: datetime, now: datetime
+    ) -> Subscription: ...
     async def listener(self, who: Pseudonym) -> ListenerRecord | None: ...
     async def listener_by_ref(self, ref: str) -> ListenerRecord | None: ...
     async def save_listener(self, record: ListenerRecord, now: datetime) -> None: ...
@@ -467,12 +484,16 @@ class SqliteStore:
         async with self._transaction():
             await self._db.execute(
                 "INSERT INTO subscriptions (pseudonym, kind, thread_id, sealed_chat, minute, "
-                "zone, last_delivered, next_due_at, expires_at, language) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "zone, last_delivered, next_due_at, expires_at, language, planned_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (pseudonym, kind, thread_id) DO UPDATE SET "
                 "sealed_chat = excluded.sealed_chat, minute = excluded.minute, "
                 "zone = excluded.zone, next_due_at = excluded.next_due_at, "
-                "expires_at = excluded.expires_at, language = excluded.language",
+                "last_delivered = COALESCE(excluded.last_delivered, last_delivered), "
+                "expires_at = excluded.expires_at, "
+                "language = excluded.language, planned_at = excluded.planned_at, "
+                # Set again by an admin: refusals so far are forgiven, and counted afresh.
+                "refusals = 0, refused_since = NULL",
                 (
                     sub.chat,
                     sub.kind,
@@ -484,6 +505,7 @@ class SqliteStore:
                     _epoch(sub.next_due_at),
                     _epoch(max(now, sub.next_due_at) + SUBSCRIPTION_LIFETIME),
                     sub.language,
+                    _epoch(now),
                 ),
             )
 
@@ -499,15 +521,22 @@ class SqliteStore:
         return await self._subscriptions("pseudonym = ?", (chat,))
 
     async def due(self, now: datetime, limit: int) -> list[Subscription]:
-        """Subscriptions whose next delivery is at or before now, oldest first."""
-        return await self._subscriptions(
-            "next_due_at <= ? ORDER BY next_due_at LIMIT ?", (_epoch(now), limit)
+        """Subscriptions planned at a time after now (the clock went back: they need
+        planning again), then those whose next delivery is at or before now, oldest first."""
+        # Two queries, each on its own index: one with OR would scan every row. (The unary
+        # + keeps SQLite from choosing the next_due_at index for the first.)
+        stale = await self._subscriptions(
+            "planned_at > ? AND +next_due_at > ? LIMIT ?", (_epoch(now), _epoch(now), limit)
         )
+        due = await self._subscriptions(
+            "next_due_at <= ? ORDER BY next_due_at LIMIT ?", (_epoch(now), limit - len(stale))
+        )
+        return stale + due
 
     async def _subscriptions(self, where: str, values: tuple[object, ...]) -> list[Subscription]:
         columns = (
             "pseudonym, kind, thread_id, sealed_chat, minute, zone, last_delivered, next_due_at, "
-            "language"
+            "language, refusals, refused_since"
         )
         query = f"SELECT {columns} FROM subscriptions WHERE {where}"  # noqa: S608 - fixed clauses above
         async with self._db.execute(query, values) as cursor:
@@ -523,29 +552,67 @@ class SqliteStore:
                 last_delivered=None if row[6] is None else date.fromisoformat(row[6]),
                 next_due_at=datetime.fromtimestamp(int(row[7]), UTC),
                 language=str(row[8]),
+                refusals=int(row[9]),
+                refused_since=None if row[10] is None else datetime.fromtimestamp(row[10], UTC),
             )
             for row in rows
         ]
 
     async def reschedule(
-        self, subscription: Subscription, next_due_at: datetime, delivered: date | None
+        self,
+        subscription: Subscription,
+        next_due_at: datetime,
+        delivered: date | None,
+        now: datetime,
+        *,
+        sent: bool,
     ) -> None:
-        """After a delivery (delivered is its local day) or a skip (delivered None)."""
+        """After a look at the subscription at `now`: a delivery Telegram accepted (sent,
+        which ends any run of refusals), or a skip or a new plan (nothing sent)."""
         sub = subscription
         async with self._transaction():
             await self._db.execute(
-                "UPDATE subscriptions SET next_due_at = ?, expires_at = ?, "
-                "last_delivered = COALESCE(?, last_delivered) "
+                "UPDATE subscriptions SET next_due_at = ?, expires_at = ?, last_delivered = ?, "
+                "planned_at = ?, refusals = CASE WHEN ? THEN 0 ELSE refusals END, "
+                "refused_since = CASE WHEN ? THEN NULL ELSE refused_since END "
                 "WHERE pseudonym = ? AND kind = ? AND thread_id = ?",
                 (
                     _epoch(next_due_at),
                     _epoch(next_due_at + SUBSCRIPTION_LIFETIME),
                     _day(delivered),
+                    _epoch(now),
+                    sent,
+                    sent,
                     sub.chat,
                     sub.kind,
                     sub.thread_id or NO_THREAD,
                 ),
             )
+
+    async def refused(
+        self, subscription: Subscription, retry_at: datetime, now: datetime
+    ) -> Subscription:
+        """Telegram refused a delivery that may pass: count it, and try again at retry_at.
+        Returns the subscription as it now stands."""
+        sub = subscription
+        since = sub.refused_since or now
+        async with self._transaction():
+            await self._db.execute(
+                "UPDATE subscriptions SET next_due_at = ?, expires_at = ?, planned_at = ?, "
+                "refusals = ?, refused_since = ? "
+                "WHERE pseudonym = ? AND kind = ? AND thread_id = ?",
+                (
+                    _epoch(retry_at),
+                    _epoch(retry_at + SUBSCRIPTION_LIFETIME),
+                    _epoch(now),
+                    sub.refusals + 1,
+                    _epoch(since),
+                    sub.chat,
+                    sub.kind,
+                    sub.thread_id or NO_THREAD,
+                ),
+            )
+        return replace(sub, next_due_at=retry_at, refusals=sub.refusals + 1, refused_since=since)
 
     async def unsubscribe(self, chat: Pseudonym, kind: str, thread_id: int | None) -> int:
         """Remove one subscription: one kind, in one topic (or none) of one chat."""

@@ -11,9 +11,9 @@ from bot.dates import parse_day, shift
 from bot.reflections import load_reflections
 from bot.schedule import (
     clock_text,
-    is_too_late,
     local_instant,
     next_due,
+    owed_day,
     parse_clock,
 )
 from bot.zones import PICKER, find_zone, suggest_zone
@@ -58,9 +58,10 @@ def test_next_due_is_once_a_local_day() -> None:
 
 
 def test_the_catch_up_window_is_six_hours() -> None:
-    due = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
-    assert not is_too_late(due, due + timedelta(hours=5, minutes=59))
-    assert is_too_late(due, due + timedelta(hours=6, minutes=1))
+    due = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
+    owed = owed_day(7 * 60, BERLIN, now=due + timedelta(hours=5, minutes=59), delivered=None)
+    assert owed == date(2026, 11, 22)
+    assert owed_day(7 * 60, BERLIN, now=due + timedelta(hours=6, minutes=1), delivered=None) is None
 
 
 @pytest.mark.parametrize(

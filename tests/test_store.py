@@ -19,6 +19,7 @@ from bot.store import (
     PeerSession,
     SqliteStore,
     StoreError,
+    Subscription,
     _explain,
 )
 
@@ -273,7 +274,7 @@ async def test_a_chair_given_before_topics_counted_keeps_the_group_s_own_topic(
 ) -> None:
     """The schema that kept who started a meeting, and chairs for a whole group, moves on
     without losing a chair: each becomes a chair outside any topic."""
-    before = len(MIGRATIONS) - 1
+    before = 5  # the schema before chairs were given per topic
     group, chair = KEYS.pseudonym(-5002), KEYS.pseudonym(502)
     with sqlite3.connect(tmp_path / DATABASE_FILE_NAME) as db:
         for script in MIGRATIONS[:before]:
@@ -289,5 +290,60 @@ async def test_a_chair_given_before_topics_counted_keeps_the_group_s_own_topic(
         assert "chair" not in await store.column_names("meetings")
         assert [m.format_id for m in await store.meetings(NOW)] == ["speaker"]
         assert await store.may_chair(group, None, chair, NOW)
+    finally:
+        await store.close()
+
+
+async def test_refusals_are_counted_and_a_delivery_clears_them(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    group = KEYS.pseudonym(-5001)
+    due = NOW + timedelta(hours=4)
+    try:
+        await store.subscribe(
+            Subscription(group, "reflection", None, KEYS.seal(-5001), 420, "UTC", None, due), NOW
+        )
+        (sub,) = await store.due(due, 10)
+        later = due + timedelta(minutes=15)
+        first = await store.refused(sub, later, due)
+        second = await store.refused(first, later + timedelta(hours=1), later)
+        (stored,) = await store.subscriptions_of(group)
+        assert stored == second
+        assert (stored.refusals, stored.refused_since) == (2, due)
+        await store.reschedule(stored, due + timedelta(days=1), due.date(), later, sent=True)
+        (stored,) = await store.subscriptions_of(group)
+        assert (stored.refusals, stored.refused_since) == (0, None)
+        assert stored.last_delivered == due.date()
+    finally:
+        await store.close()
+
+
+async def test_rows_planned_after_now_come_back_when_the_clock_went_back(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    member = KEYS.pseudonym(5002)
+    due = NOW + timedelta(days=1)
+    try:
+        await store.subscribe(
+            Subscription(member, "reflection", None, KEYS.seal(5002), 180, "UTC", None, due), NOW
+        )
+        assert await store.due(NOW + timedelta(hours=1), 10) == []
+        assert len(await store.due(NOW - timedelta(hours=1), 10)) == 1
+    finally:
+        await store.close()
+
+
+async def test_a_database_from_before_refusals_were_kept_gains_them(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / DATABASE_FILE_NAME) as raw:
+        for script in MIGRATIONS[:5]:
+            raw.executescript(script)
+        raw.execute("PRAGMA user_version = 5")
+        raw.execute(
+            "INSERT INTO subscriptions VALUES ('p', 'reflection', 0, 's', 420, 'UTC', NULL, ?, ?, "
+            "'es')",
+            (int(NOW.timestamp()), int(NOW.timestamp()) + 86400),
+        )
+    store = await open_store(tmp_path)
+    try:
+        (sub,) = await store.due(NOW, 10)
+        assert (sub.refusals, sub.refused_since, sub.language) == (0, None, "es")
     finally:
         await store.close()

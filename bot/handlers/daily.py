@@ -10,12 +10,12 @@ import asyncio
 import logging
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ExtBot
 
-from bot.delivery import NUDGE, REFLECTION, DeliveryReport, Sender, deliver_due
+from bot.delivery import NUDGE, REFLECTION, DeliveryReport, Notifier, Sender, deliver_due
 from bot.handlers.checkin_view import mood_markup
 from bot.handlers.common import (
     HTML,
@@ -36,7 +36,8 @@ from bot.handlers.common import (
 from bot.handlers.reflections import chat_zone, day_key
 from bot.priority import BROADCAST
 from bot.reflections import render_reflection
-from bot.schedule import clock_text, local_day, next_due, parse_clock
+from bot.refusals import GIVE_UP_AFTER, Refusal
+from bot.schedule import clock_text, delivered_as_of, next_due, parse_clock
 from bot.services import Services, services_of
 from bot.store import Subscription
 from bot.zones import zone_info
@@ -114,7 +115,7 @@ async def schedule(update: Update, context: Context, kind: str, minute: int) -> 
     existing = await svc.store.subscription(chat, kind, subscription.thread_id)
     if existing is not None and existing.last_delivered is not None:
         # Changing the time never gives the same day twice.
-        delivered = existing.last_delivered
+        delivered = delivered_as_of(existing.last_delivered, now, zone_info(zone or "UTC"))
         following = next_due(minute, zone_info(zone or "UTC"), after=now, delivered=delivered)
         subscription = replace(subscription, last_delivered=delivered, next_due_at=following)
     await svc.store.subscribe(subscription, now)
@@ -199,9 +200,8 @@ async def stop_command(update: Update, context: Context) -> None:
     await reply(update, context, text(update, context, "stop.done", what=what))
 
 
-def delivery_text(svc: Services, subscription: Subscription) -> str:
-    """What a subscription receives: the reflection for its local day."""
-    day = local_day(subscription.next_due_at, zone_info(subscription.zone))
+def delivery_text(svc: Services, subscription: Subscription, day: date) -> str:
+    """What a subscription receives: the reflection for the local day delivered."""
     reflection = svc.reflections[day_key(day.month, day.day)]
     lang = subscription.language
     months = svc.catalog.text("reflections.months", lang).split()
@@ -209,7 +209,9 @@ def delivery_text(svc: Services, subscription: Subscription) -> str:
 
 
 def _sender(bot: ExtBot[str], svc: Services) -> Sender:
-    async def send(chat_id: int, thread_id: int | None, subscription: Subscription) -> None:
+    async def send(
+        chat_id: int, thread_id: int | None, subscription: Subscription, day: date
+    ) -> None:
         if subscription.kind == NUDGE:
             lang = subscription.language
             await bot.send_message(
@@ -222,11 +224,11 @@ def _sender(bot: ExtBot[str], svc: Services) -> Sender:
             return
         share = InlineKeyboardButton(
             svc.catalog.text("reflections.share", subscription.language),
-            switch_inline_query=day_key(*_month_day(subscription)),
+            switch_inline_query=day_key(day.month, day.day),
         )
         await bot.send_message(
             chat_id,
-            delivery_text(svc, subscription),
+            delivery_text(svc, subscription, day),
             parse_mode=HTML,
             message_thread_id=thread_id,
             reply_markup=InlineKeyboardMarkup([[share]]),
@@ -236,12 +238,29 @@ def _sender(bot: ExtBot[str], svc: Services) -> Sender:
     return send
 
 
+def _notifier(bot: ExtBot[str], svc: Services) -> Notifier:
+    async def notify(chat_id: int, subscription: Subscription, refusal: Refusal) -> None:
+        # Into the group itself, outside any topic (a forum's General topic): the topic
+        # that refused may be closed or gone, and the admins read the group.
+        key = "daily.refused_topic" if refusal is Refusal.TOPIC else "daily.refused_rights"
+        body = svc.catalog.text(
+            key,
+            subscription.language,
+            time=clock_text(subscription.minute),
+            days=GIVE_UP_AFTER.days,
+        )
+        await bot.send_message(chat_id, body, parse_mode=HTML, rate_limit_args=BROADCAST)
+
+    return notify
+
+
 async def deliver_now(application: App) -> DeliveryReport:
     """One delivery run. Runs never overlap: two at once could send a due one twice."""
     svc = services_of(application.bot_data)
     lock = application.bot_data.setdefault(_RUN_LOCK, asyncio.Lock())
     async with lock:
-        return await deliver_due(svc.clock(), svc, _sender(application.bot, svc))
+        bot = application.bot
+        return await deliver_due(svc.clock(), svc, _sender(bot, svc), _notifier(bot, svc))
 
 
 async def deliver_tick(context: Context) -> None:
@@ -251,11 +270,6 @@ async def deliver_tick(context: Context) -> None:
     if isinstance(lock, asyncio.Lock) and lock.locked():
         return  # a long run is still going; it will pick up whatever else is due
     await deliver_now(context.application)
-
-
-def _month_day(subscription: Subscription) -> tuple[int, int]:
-    day = local_day(subscription.next_due_at, zone_info(subscription.zone))
-    return day.month, day.day
 
 
 def register(application: App) -> None:

@@ -134,6 +134,13 @@ class SimDriver:
             self._deliver_message(message)
         return message.message_id
 
+    def close_topic(self, chat: SimChat, thread_id: int) -> None:
+        """An admin closes a forum topic: only admins who manage topics post there now."""
+        chat.closed_topics.add(thread_id)
+
+    def reopen_topic(self, chat: SimChat, thread_id: int) -> None:
+        chat.closed_topics.discard(thread_id)
+
     def set_member_status(self, chat: SimChat, user: SimUser, status: str, **rights: bool) -> None:
         base = dict(DEFAULT_ADMIN_RIGHTS) if status == "administrator" else {}
         chat.members[user.id] = SimMember(status, {**base, **rights})

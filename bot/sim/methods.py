@@ -161,8 +161,17 @@ class Methods:
         limits.check_inline_keyboard(markup)
         return markup if isinstance(markup, dict) else None
 
+    def may_post(self, chat: SimChat, thread: int | None) -> None:
+        """Telegram's refusals for a bot in the chat but not allowed to post there now."""
+        bot = chat.member(self.world.bot.id)
+        if bot.status == "restricted" and not bot.rights.get("can_send_messages", True):
+            raise bad_request("not enough rights to send text messages to the chat")
+        if thread in chat.closed_topics and not bot.can("can_manage_topics"):
+            raise bad_request("TOPIC_CLOSED")
+
     def post(self, chat: SimChat, params: Params, **fields: Any) -> SimMessage:
         thread, is_topic = self.thread(chat, params.get_int("message_thread_id"))
+        self.may_post(chat, thread)
         message = self.world.add_message(
             chat,
             self.world.bot,

@@ -118,6 +118,7 @@ class SimChat:
     user: SimUser | None = None  # the other side of a private chat
     is_forum: bool = False
     topics: dict[int, str] = field(default_factory=dict)  # message_thread_id -> name
+    closed_topics: set[int] = field(default_factory=set)  # only admins post in these
     members: dict[int, SimMember] = field(default_factory=dict)
     messages: dict[int, SimMessage] = field(default_factory=dict)
     pinned: set[int] = field(default_factory=set)

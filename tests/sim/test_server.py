@@ -67,6 +67,26 @@ async def test_forum_topic_replies_carry_the_thread(sim: BotApiSimulator, bot: B
         await bot.send_message(forum.id, "hi", message_thread_id=topic + 100)
 
 
+async def test_a_restricted_bot_and_a_closed_topic_are_refused_until_allowed(
+    sim: BotApiSimulator, bot: Bot
+) -> None:
+    alex = sim.add_user("Alex")
+    forum = sim.add_group("Hall", forum=True, admins=[alex])
+    topic = sim.add_topic(forum, "Monday")
+    sim.close_topic(forum, topic)
+    with pytest.raises(BadRequest, match=r"(?i)topic_closed"):
+        await bot.send_message(forum.id, "hi", message_thread_id=topic)
+    await bot.send_message(forum.id, "the General topic is open")
+    sim.set_member_status(forum, sim.bot_user, "administrator")  # may manage topics
+    await bot.send_message(forum.id, "admins post in closed topics", message_thread_id=topic)
+    sim.set_member_status(forum, sim.bot_user, "restricted", can_send_messages=False)
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights to send text messages"):
+        await bot.send_message(forum.id, "hi")
+    sim.set_member_status(forum, sim.bot_user, "member")
+    sim.reopen_topic(forum, topic)
+    await bot.send_message(forum.id, "allowed again", message_thread_id=topic)
+
+
 async def test_spec_violations(http: httpx.AsyncClient) -> None:
     unknown = await http.post("sendMessage", data={"chat_id": "1", "text": "x", "colour": "red"})
     assert unknown.status_code == 400
