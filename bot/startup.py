@@ -90,6 +90,14 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
             "losing it orphans every sealed row",
             settings.data_dir / SECRET_FILE_NAME,
         )
+    elif settings.secret is None and not has_database:
+        # The data folder's secret from an earlier start, but no database: it was deleted
+        # or lost, and an empty one is about to be made. Not silently.
+        logger.warning(
+            "%s holds no database although its secret is from an earlier start: starting "
+            "an empty one; if the old one was lost, stop and restore it from a backup",
+            settings.data_dir,
+        )
     for warning in secret_placement_warnings(settings):
         logger.warning(warning)
     keyring = Keyring.from_secret(secret)

@@ -11,6 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.datalock import DataFolderLock
 from bot.startup import StartupError, prepare
+from bot.store import DATABASE_FILE_NAME
 
 
 async def test_a_read_only_data_folder_is_named_for_what_it_is(
@@ -31,3 +32,18 @@ async def test_a_read_only_data_folder_is_named_for_what_it_is(
     )  # fmt: skip
     with pytest.raises(StartupError, match=r"is not writable \(Read-only file system\)"):
         await prepare(settings)
+
+
+async def test_a_lost_database_is_not_replaced_silently(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = tmp_path / "data"
+    settings = Settings(
+        token="1:abc", base_url="http://127.0.0.1:9/bot", data_dir=data, secret=None,
+        region=None, log_level="INFO",
+    )  # fmt: skip
+    await (await prepare(settings)).close()
+    assert "holds no database" not in caplog.text  # a first start
+    (data / DATABASE_FILE_NAME).unlink()
+    await (await prepare(settings)).close()
+    assert "holds no database although its secret is from an earlier start" in caplog.text

@@ -142,16 +142,19 @@ async def assess_message(update: Update, context: Context) -> None:
     if not words:
         return
     svc = services(context)
-    # Their next words within a few minutes of a crisis are read in that light.
-    verdict = await svc.assessor.assess(words, after_crisis=just_had_a_crisis(update, context))
+    # A command's words are usually a search or a setting ("/library cravings").
+    is_command = (message.text or message.caption or "").startswith("/")
+    # Their next words of their own within a few minutes of a crisis are read in that
+    # light; a search for "craving" is not more distress.
+    after_crisis = not is_command and just_had_a_crisis(update, context)
+    verdict = await svc.assessor.assess(words, after_crisis=after_crisis)
     if verdict.level is Level.CRISIS:
         svc.recent_crises.note(_speaker(update, context), svc.clock())
     _recent(context, _VERDICTS).remember(update.update_id, verdict, svc.clock())
     if verdict.level is Level.NONE:
         return
-    # A command's words are usually a search or a setting ("/library cravings"): they get
-    # an answer for a crisis, never the gentler one meant for a member's own words.
-    is_command = (message.text or message.caption or "").startswith("/")
+    # A command's words get an answer for a crisis, never the gentler one meant for a
+    # member's own words.
     if verdict.level is Level.CONCERN and (is_command or not is_private(update)):
         return
     # Plain words in a private chat short of a crisis get one answer, the chat's own
