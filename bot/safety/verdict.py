@@ -88,6 +88,10 @@ def combine(
             model_level, reason = Level.CONCERN, "model:concern"
         else:
             model_level, reason = Level.NONE, ""
+        # Where a rule found its words negated ("I'm not suicidal"), the model may worry,
+        # not alarm: short bare negations are its blind spot.
+        if model_level is Level.CRISIS and any(r.startswith("negated:") for r in reasons):
+            model_level, reason = Level.CONCERN, "model:unsure"
         if model_level > level:
             level = model_level
             reasons.append(reason)
