@@ -40,7 +40,7 @@ from bot.safety.verdict import Assessment, Level, ModelScore, Thresholds, combin
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "tests" / "data"
 # The floors the tests hold the combined assessor to in cross-validation, overall and in
-# each language. The aim is 0.95 CRISIS recall; English holds 0.945 today (classifier.md).
+# each language. The aim is 0.95 CRISIS recall; English holds 0.947 today (classifier.md).
 CRISIS_RECALL_FLOOR = 0.93
 CRISIS_AT_LEAST_CONCERN_FLOOR = 0.99
 NONE_TO_CRISIS_CEILING = 0.05
