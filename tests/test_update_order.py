@@ -10,15 +10,19 @@ from telegram import Update
 from bot.update_order import PerChatOrder, order_key
 
 
-def message_update(update_id: int, chat_id: int) -> Update:
+def message_update(update_id: int, chat_id: int, user_id: int | None = None) -> Update:
+    """A text message: in a private chat, or from user_id in a group."""
+    chat = {"id": chat_id, "type": "private"}
+    if user_id is not None:
+        chat = {"id": chat_id, "type": "supergroup", "title": "G"}
     update = Update.de_json(
         {
             "update_id": update_id,
             "message": {
                 "message_id": update_id,
                 "date": 0,
-                "chat": {"id": chat_id, "type": "private"},
-                "from": {"id": chat_id, "is_bot": False, "first_name": "A"},
+                "chat": chat,
+                "from": {"id": user_id or chat_id, "is_bot": False, "first_name": "A"},
                 "text": "hi",
             },
         },
@@ -67,24 +71,6 @@ def test_the_order_key_is_the_chat_or_else_the_user() -> None:
     assert order_key("not an update") is None
 
 
-def from_member(update_id: int, chat_id: int, user_id: int) -> Update:
-    update = Update.de_json(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 0,
-                "chat": {"id": chat_id, "type": "supergroup", "title": "G"},
-                "from": {"id": user_id, "is_bot": False, "first_name": "A"},
-                "text": "hi",
-            },
-        },
-        None,
-    )
-    assert update is not None
-    return update
-
-
 async def test_a_flood_past_the_backlog_waits_for_nothing_and_is_told_once() -> None:
     order = PerChatOrder(backlog=3)
     release = asyncio.Event()
@@ -104,14 +90,14 @@ async def test_a_flood_past_the_backlog_waits_for_nothing_and_is_told_once() -> 
     async with order:
         queued = [
             asyncio.create_task(order.process_update(u, work(u, True)))
-            for u in (from_member(n, -5, 7) for n in range(1, 4))
+            for u in (message_update(n, -5, 7) for n in range(1, 4))
         ]
         await asyncio.sleep(0)
         # The member's backlog is full: these skip the queue, in order among themselves.
-        flood = [from_member(n, -5, 7) for n in range(4, 9)]
+        flood = [message_update(n, -5, 7) for n in range(4, 9)]
         await asyncio.gather(*(order.process_update(u, work(u, True)) for u in flood))
         # Someone else in the same group is not past any backlog of their own.
-        other = from_member(9, -5, 8)
+        other = message_update(9, -5, 8)
         waiting = asyncio.create_task(order.process_update(other, work(other, False)))
         await asyncio.sleep(0)
         assert overflow == [4, 5, 6, 7, 8]
@@ -121,7 +107,7 @@ async def test_a_flood_past_the_backlog_waits_for_nothing_and_is_told_once() -> 
     assert done == [4, 5, 6, 7, 8, 1, 2, 3, 9]
     assert not any(order.held().values())  # nothing kept once everyone caught up
     # Caught up, the member would be told again next time.
-    assert order.first_notice(from_member(10, -5, 7)) is False  # no flood, nothing to tell
+    assert order.first_notice(message_update(10, -5, 7)) is False  # no flood, nothing to tell
 
 
 async def test_one_chats_backlog_holds_one_place_and_a_crisis_goes_first() -> None:

@@ -27,12 +27,11 @@ async def hold_back_a_flood(update: Update, context: Context) -> None:
     verdict = verdict_of(context, update)
     if verdict is not None and verdict.level is Level.CRISIS:
         return
-    notice = text(update, context, "pace.notice")
-    tell = order.first_notice(update)
+    notice = text(update, context, "pace.notice") if order.first_notice(update) else None
     if update.callback_query is not None:
         # A button always gets its answer, or Telegram keeps it spinning.
-        await update.callback_query.answer(notice if tell else None)
-    elif tell and update.effective_message is not None and update.edited_message is None:
+        await update.callback_query.answer(notice)
+    elif notice and update.effective_message is not None and update.edited_message is None:
         await reply(update, context, notice)
     raise ApplicationHandlerStop
 
