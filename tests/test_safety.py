@@ -100,9 +100,18 @@ def test_the_cases_the_first_issue_named(text: str, level: Level) -> None:
     assert assess(text).level is level
 
 
-def test_a_negation_is_never_a_crisis() -> None:
+@pytest.mark.parametrize(
+    "text",
+    ["I'm not suicidal", "I'm not going to kill myself", "no quiero morir", "no me voy a matar"],
+)
+def test_a_negation_is_never_a_crisis(text: str) -> None:
     # The model may still ask gently (a concern): someone raised the word unprompted.
-    assert assess("I'm not suicidal").level is not Level.CRISIS
+    assert assess(text).level is not Level.CRISIS
+
+
+def test_one_negated_sentence_does_not_undo_the_rest_of_a_message() -> None:
+    text = "I'm holding the razor right now. I don't want to use drugs so I'll use this instead"
+    assert assess(text).level is Level.CRISIS
 
 
 @pytest.mark.parametrize(

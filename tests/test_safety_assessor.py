@@ -121,6 +121,23 @@ def test_the_combination_of_rules_and_model() -> None:
     assert combine(concern_rule, None, None, after_crisis=True).level is Level.CRISIS
 
 
+def test_a_negation_holds_the_model_back_unless_it_is_one_sentence_among_others() -> None:
+    bare = Assessment(Level.NONE, ("negated:suicidal",))
+    in_part = Assessment(Level.NONE, ("negated-in-part:suicidal",))
+    negation_at = Thresholds(crisis=0.7, unsure=0.1, concern=0.9, doubt=0.3, negation=0.8)
+    all_but_sure, sure = ModelScore(0.99, 0.99), ModelScore(0.75, 0.9)
+    # "I'm not going to kill myself": a concern at most, however sure the model is.
+    assert combine(bare, all_but_sure, negation_at).level is Level.CONCERN
+    # "I don't want to use. So I'm holding the razor": the model's crisis stands when it
+    # is all but sure, and is held back to a concern below that.
+    assert combine(in_part, all_but_sure, negation_at).level is Level.CRISIS
+    assert combine(in_part, sure, negation_at).level is Level.CONCERN
+    # The default never lets a negation be overruled.
+    assert combine(in_part, all_but_sure, THRESHOLDS).level is Level.CONCERN
+    with pytest.raises(ValueError, match="out of order"):
+        Thresholds(crisis=0.7, unsure=0.1, concern=0.9, doubt=0.3, negation=0.6)
+
+
 def test_recent_crises_are_kept_for_minutes_in_memory_only() -> None:
     recent = RecentCrises(span=timedelta(minutes=10), limit=2)
     now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)

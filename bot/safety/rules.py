@@ -189,6 +189,9 @@ def _assess_with(text: str, lexicons: list[Lexicon]) -> Assessment:
     for lexicon in lexicons:
         message = _read(base, lexicon)
         sentences = _SENTENCE_BREAK.split(message.text)
+        # A negation in a message of several sentences is told apart: the rest of the
+        # message may still be a crisis ("I don't want to use. I'm holding the razor").
+        negated = "negated" if sum(bool(s.strip()) for s in sentences) <= 1 else "negated-in-part"
         # Each sentence is judged on its own; whole-message rules join as one more passage.
         for index, passage in enumerate([*sentences, message.text]):
             whole = index == len(sentences)
@@ -204,7 +207,7 @@ def _assess_with(text: str, lexicons: list[Lexicon]) -> Assessment:
                     cap = min(cap, rule.caps_at)
                 why = _lowered(rule, passage, match.start(), lexicon, message)
                 if why is not None:
-                    lowered.append(f"{why}:{rule.id}")
+                    lowered.append(f"{negated if why == 'negated' else why}:{rule.id}")
                 elif rule.level > found:
                     found, found_rules = rule.level, [rule]
                 elif rule.level == found:

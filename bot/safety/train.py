@@ -18,7 +18,7 @@ import argparse
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +40,15 @@ from bot.safety.verdict import Assessment, Level, ModelScore, Thresholds, combin
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "tests" / "data"
 # The floors the tests hold the combined assessor to in cross-validation, overall and in
-# each language. The aim is 0.95 CRISIS recall; English holds 0.947 today (classifier.md).
-CRISIS_RECALL_FLOOR = 0.93
+# each language.
+CRISIS_RECALL_FLOOR = 0.95
 CRISIS_AT_LEAST_CONCERN_FLOOR = 0.99
 NONE_TO_CRISIS_CEILING = 0.05
 # Thresholds are chosen inside the floors with a margin, since a new hand's words land a
-# little differently than cross-validation does.
-NONE_TO_CRISIS_TARGET = 0.045
+# little differently than cross-validation does, and another machine's arithmetic can move
+# a message across a threshold. At 0.046 the margin is split between the recall floor and
+# the false-alarm ceiling (a few English messages each; classifier.md).
+NONE_TO_CRISIS_TARGET = 0.046
 AT_LEAST_CONCERN_TARGET = 0.993
 CONCERN_RECALL_TARGET = 0.90
 # The batches the rules were written while reading: on them the rules are in-sample.
@@ -220,13 +222,15 @@ def figures_by_language(
 
 GRID = tuple(round(0.02 * step, 2) for step in range(1, 50))  # 0.02 .. 0.98
 DOUBT_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
+NEGATION_GRID = (0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 def choose_thresholds(oof: OutOfFold) -> Thresholds:
-    """From the out-of-fold readings, in every language at once: first the crisis and
-    doubt thresholds with the highest CRISIS recall that keeps NONE raised to CRISIS within
-    its target; then the highest `unsure` that rates CRISIS at least CONCERN often enough;
-    then the highest `concern` that recognises CONCERN often enough."""
+    """From the out-of-fold readings, in every language at once: first the crisis, doubt
+    and negation thresholds with the highest CRISIS recall that keeps NONE raised to CRISIS
+    within its target (on a tie, the one that overrules a negation least); then the highest
+    `unsure` that rates CRISIS at least CONCERN often enough; then the highest `concern`
+    that recognises CONCERN often enough."""
     languages = ["all", *sorted({example.language for example in oof.examples})]
 
     def worst(test: str, thresholds: Thresholds, lowest: bool = True) -> float:
@@ -234,14 +238,26 @@ def choose_thresholds(oof: OutOfFold) -> Thresholds:
         values = [float(getattr(by_language[name], test)) for name in languages]
         return min(values) if lowest else max(values)
 
+    def within_target(trial: Thresholds) -> bool:
+        return worst("none_to_crisis", trial, lowest=False) <= NONE_TO_CRISIS_TARGET
+
     best: tuple[float, Thresholds] | None = None
-    for doubt in DOUBT_GRID:
-        for crisis in GRID:
-            if crisis < doubt:
+    for negation in sorted(NEGATION_GRID, reverse=True):
+        for doubt in DOUBT_GRID:
+            # Raising the crisis threshold only ever takes crises away, so the lowest one
+            # within the target has the highest recall: found by halving.
+            candidates = [t for t in GRID if doubt <= t <= negation]
+            low, high = 0, len(candidates)
+            while low < high:
+                middle = (low + high) // 2
+                if within_target(Thresholds(candidates[middle], 0.01, 0.99, doubt, negation)):
+                    high = middle
+                else:
+                    low = middle + 1
+            if low == len(candidates):
                 continue
-            trial = Thresholds(crisis=crisis, unsure=crisis, concern=0.99, doubt=doubt)
-            if worst("none_to_crisis", trial, lowest=False) > NONE_TO_CRISIS_TARGET:
-                continue
+            crisis = candidates[low]
+            trial = Thresholds(crisis, crisis, 0.99, doubt, negation)
             recall = worst("crisis_recall", trial)
             if best is None or recall > best[0]:
                 best = (recall, trial)
@@ -249,26 +265,33 @@ def choose_thresholds(oof: OutOfFold) -> Thresholds:
         raise SystemExit("no thresholds keep NONE raised to CRISIS within the target")
     chosen = best[1]
     for unsure in sorted((t for t in GRID if t <= chosen.crisis), reverse=True):
-        trial = Thresholds(chosen.crisis, unsure, 0.99, chosen.doubt)
+        trial = replace(chosen, unsure=unsure)
         if worst("crisis_at_least_concern", trial) >= AT_LEAST_CONCERN_TARGET:
             chosen = trial
             break
     else:
-        chosen = Thresholds(chosen.crisis, min(GRID), 0.99, chosen.doubt)
+        chosen = replace(chosen, unsure=min(GRID))
     for concern in sorted(GRID, reverse=True):
-        trial = Thresholds(chosen.crisis, chosen.unsure, concern, chosen.doubt)
+        trial = replace(chosen, concern=concern)
         if worst("concern_recognised", trial) >= CONCERN_RECALL_TARGET:
             return trial
-    return Thresholds(chosen.crisis, chosen.unsure, min(GRID), chosen.doubt)
+    return replace(chosen, concern=min(GRID))
 
 
-def curve(oof: OutOfFold, doubt: float) -> list[tuple[float, Figures]]:
+def curve(oof: OutOfFold, chosen: Thresholds) -> list[tuple[float, Figures]]:
     """Recall against false alarms as the crisis threshold moves (concern answers off)."""
     labels = [example.label for example in oof.examples]
     return [
-        (t, figures(labels, oof.verdicts(Thresholds(t, t, 0.99, min(doubt, t)))))
+        (t, figures(labels, oof.verdicts(_at(chosen, t))))
         for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
     ]
+
+
+def _at(chosen: Thresholds, crisis: float) -> Thresholds:
+    """chosen's doubt and negation with the crisis threshold at crisis, concerns off."""
+    return Thresholds(
+        crisis, crisis, 0.99, min(chosen.doubt, crisis), max(chosen.negation, crisis)
+    )
 
 
 def _row(name: str, found: Figures) -> str:
@@ -340,6 +363,8 @@ def report(oof: OutOfFold, thresholds: Thresholds) -> str:
         f"recall that keeps NONE raised to CRISIS at most {NONE_TO_CRISIS_TARGET} (the "
         f"tests' ceiling is {NONE_TO_CRISIS_CEILING}); a rule's crisis the model gives less "
         "than `doubt` becomes a concern;",
+        f"- negation = {thresholds.negation}: chosen with them; where a rule found its "
+        "words negated, the model's crisis stands only at or above it (1.0: never);",
         f"- unsure = {thresholds.unsure}: the highest that rates CRISIS at least CONCERN "
         f"{AT_LEAST_CONCERN_TARGET} of the time (floor {CRISIS_AT_LEAST_CONCERN_FLOOR});",
         f"- concern = {thresholds.concern}: the highest that rates CONCERN at least CONCERN "
@@ -368,14 +393,14 @@ def report(oof: OutOfFold, thresholds: Thresholds) -> str:
         "",
         "## The threshold curve",
         "",
-        f"Rules and model, doubt = {thresholds.doubt}, the crisis threshold moving (unsure = "
-        "crisis, concern answers off):",
+        f"Rules and model, doubt = {thresholds.doubt} and negation = {thresholds.negation}, "
+        "the crisis threshold moving (unsure = crisis, concern answers off):",
         "",
         "| crisis threshold | CRISIS recall | NONE raised to CRISIS |",
         "|---|---|---|",
         *(
             f"| {t} | {found.crisis_recall:.3f} | {found.none_to_crisis:.3f} |"
-            for t, found in curve(oof, thresholds.doubt)
+            for t, found in curve(oof, thresholds)
         ),
         "",
     ]
@@ -392,6 +417,7 @@ def write(classifier: Classifier, trained_on: int, out: Path) -> None:
             "unsure": thresholds.unsure,
             "concern": thresholds.concern,
             "doubt": thresholds.doubt,
+            "negation": thresholds.negation,
         },
         "trained_on": trained_on,
     }

@@ -25,7 +25,8 @@ class Level(IntEnum):
 @dataclass(frozen=True)
 class Assessment:
     level: Level
-    # What decided it: rule ids, what lowered others (e.g. "negated:want-to-die"), and the
+    # What decided it: rule ids, what lowered others (e.g. "negated:want-to-die", or
+    # "negated-in-part:want-to-die" in a message of several sentences), and the
     # learned layer's part ("model:crisis", "model:unsure", "model:concern", "after-crisis").
     reasons: tuple[str, ...] = ()
     # The categories of the matches that set the level (e.g. "suicidal", "overdose").
@@ -51,9 +52,15 @@ class Thresholds:
     unsure: float  # P(crisis) at or above, below `crisis`: a concern
     concern: float  # P(concern or crisis) at or above: a concern
     doubt: float  # P(crisis) below this turns a rule's crisis into a concern
+    # P(crisis) at or above: a crisis even where a rule found words negated in one of a
+    # message's several sentences ("I don't want to use. So I'm holding the razor"). A
+    # message that is one negated sentence ("I'm not going to kill myself") is a concern at
+    # most, however sure the model is. 1.0: a negation always holds the model back.
+    negation: float = 1.0
 
     def __post_init__(self) -> None:
         ordered = 0.0 <= self.doubt <= self.crisis and 0.0 < self.unsure <= self.crisis <= 1.0
+        ordered = ordered and self.crisis <= self.negation <= 1.0
         if not ordered or not 0.0 < self.concern <= 1.0:
             raise ValueError(f"thresholds out of order: {self}")
 
@@ -89,8 +96,12 @@ def combine(
         else:
             model_level, reason = Level.NONE, ""
         # Where a rule found its words negated ("I'm not suicidal"), the model may worry,
-        # not alarm: short bare negations are its blind spot.
-        if model_level is Level.CRISIS and any(r.startswith("negated:") for r in reasons):
+        # not alarm: short bare negations are its blind spot. In a longer message it may
+        # alarm when all but sure: one negated sentence does not undo a razor in the hand.
+        bare = any(r.startswith("negated:") for r in reasons)
+        in_part = any(r.startswith("negated-in-part:") for r in reasons)
+        held_back = bare or (in_part and score.crisis < thresholds.negation)
+        if model_level is Level.CRISIS and held_back:
             model_level, reason = Level.CONCERN, "model:unsure"
         if model_level > level:
             level = model_level
