@@ -289,9 +289,7 @@ def curve(oof: OutOfFold, chosen: Thresholds) -> list[tuple[float, Figures]]:
 
 def _at(chosen: Thresholds, crisis: float) -> Thresholds:
     """chosen's doubt and negation with the crisis threshold at crisis, concerns off."""
-    return Thresholds(
-        crisis, crisis, 0.99, min(chosen.doubt, crisis), max(chosen.negation, crisis)
-    )
+    return Thresholds(crisis, crisis, 0.99, min(chosen.doubt, crisis), max(chosen.negation, crisis))
 
 
 def _row(name: str, found: Figures) -> str:
