@@ -2,7 +2,7 @@
 
 In Porchlight's text meetings members share their own experience in turn and, by
 tradition, nobody comments on, advises, corrects or takes the inventory of another's share.
-assess() reads one meeting message and says whether it crosses that line, and why.
+assess_rules() reads one meeting message and says whether it crosses that line, and why.
 
 The phrases are data, in bot/content/etiquette/<language>.toml, read once. A message is
 folded (lower case, straight apostrophes, no accents); quoted text, usually a reading, is
@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.patterns import PatternError, compile_alternation
-from bot.safety import Level, assess_rules
+from bot.safety import Level
+from bot.safety import assess_rules as crisis_rules
 from bot.textfold import fold
 
-ETIQUETTE_DIR = Path(__file__).parent / "content" / "etiquette"
+ETIQUETTE_DIR = Path(__file__).parent.parent / "content" / "etiquette"
 
 
 class Strictness(Enum):
@@ -252,12 +253,13 @@ def _signs(message: MeetingMessage, reading: _Reading, lexicon: Lexicon) -> list
 
 def _in_distress(message: MeetingMessage, lexicon: Lexicon) -> bool:
     return bool(lexicon.despair.search(fold(message.text))) or (
-        assess_rules(message.text).level is Level.CRISIS
+        crisis_rules(message.text).level is Level.CRISIS
     )
 
 
-def assess(message: MeetingMessage, strictness: Strictness = Strictness.STANDARD) -> Verdict:
-    """Is this meeting message crosstalk at the group's strictness, and why?"""
+def assess_rules(message: MeetingMessage, strictness: Strictness = Strictness.STANDARD) -> Verdict:
+    """Is this meeting message crosstalk at the group's strictness, and why? (The rules
+    alone: bot.etiquette.assess adds the learned layer.)"""
     if message.author_is_running_meeting:
         return NOT_CROSSTALK
     lexicon = default_lexicon()
