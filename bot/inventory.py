@@ -266,7 +266,8 @@ MEMORY: tuple[HeldInMemory, ...] = (
     ),
     HeldInMemory(
         "messages being relayed or assessed",
-        "a member's words on their way to the other side of a peer chat, or to the crisis model",
+        "a member's words on their way to the other side of a peer chat, or to the crisis model "
+        "(whose encoder the etiquette reads them with too)",
         "while they are sent or read: seconds",
         in_flight=True,
     ),
