@@ -16,9 +16,20 @@ In order, the first that applies:
 6. The model: crosstalk where P(crosstalk) reaches the group's strictness's threshold.
    Without the model, the rules at that strictness.
 
-Thresholds are nested (gentle >= standard >= strict) and nothing else depends on the
-strictness but step 4's strict reminder, so whatever gentle flags standard flags, and
-whatever standard flags strict flags.
+A message that speaks of nobody else is a member's own share, and deleting someone's own
+struggle is the worst mistake the etiquette can make. So where nothing points at another
+member (no reply to a member, no mention or name, no quoted message):
+
+- and nobody else is sharing, the model's crosstalk counts only where the rules too see a
+  sign of crosstalk at the group's strictness;
+- and someone else is sharing, a message in which the rules see no sign at all (no "you",
+  no name, no pointer at a share: a story of one's own, out of turn) gets a reminder at
+  most at gentle and standard, never a deletion; a strict group leaves it to the model.
+
+Thresholds are nested (gentle >= standard >= strict), so are the rules' signs, and a
+reminder only ever gives way to a deletion as strictness rises: whatever gentle flags
+standard flags, whatever standard flags strict flags, and whatever may be deleted at one
+strictness may be deleted at the stricter ones.
 """
 
 from __future__ import annotations
@@ -33,6 +44,13 @@ from bot.etiquette.rules import (
 )
 
 PRECISE_RULE = "inventory"
+
+
+def points_at_someone(message: MeetingMessage, rules: RuleReading) -> bool:
+    """A reply to a member, a mention or a name, or a quoted message."""
+    return (
+        message.replies_to_member or bool(message.mentions) or rules.named or rules.quotes_a_message
+    )
 
 
 def combine(
@@ -56,13 +74,27 @@ def combine(
         by_rule = rules.verdict(Strictness.STRICT)
         if by_rule.crosstalk:
             return Verdict(True, by_rule.reason, reminder_only=True)
-        if model is not None and model[0].crosstalk >= model[1].strict:
+        if (
+            model is not None
+            and model[0].crosstalk >= model[1].strict
+            and (points_at_someone(message, rules) or message.someone_else_sharing)
+        ):
             return Verdict(True, model[0].reason, reminder_only=True)
         return NOT_CROSSTALK
     if model is None:
         return rules.verdict(strictness)
     if (PRECISE_RULE, Strictness.GENTLE) in rules.signs:
         return Verdict(True, PRECISE_RULE)
-    if model[0].crosstalk >= model[1].at(strictness):
+    if model[0].crosstalk < model[1].at(strictness):
+        return NOT_CROSSTALK
+    if points_at_someone(message, rules):
         return Verdict(True, model[0].reason)
-    return NOT_CROSSTALK
+    if not message.someone_else_sharing:
+        # Speaking of nobody else: a member's own share, unless the rules see crosstalk.
+        if rules.verdict(strictness).crosstalk:
+            return Verdict(True, model[0].reason)
+        return NOT_CROSSTALK
+    if not rules.signs and strictness is not Strictness.STRICT:
+        # A story of one's own, out of turn: remind, never delete.
+        return Verdict(True, model[0].reason, reminder_only=True)
+    return Verdict(True, model[0].reason)
