@@ -203,11 +203,6 @@ LEFT_ALONE = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the learned etiquette reads a short story of one's own, posted right after "
-    "another's share, as cross-sharing (a false alarm it makes; see the etiquette's note)",
-)
 async def test_delete_mode_removes_each_kind_of_crosstalk_and_leaves_the_rest(
     harness: Harness,
 ) -> None:
@@ -254,11 +249,6 @@ async def test_notices_delete_themselves(harness: Harness, monkeypatch: pytest.M
     await sim.wait_for(lambda: raised.deleted, timeout=5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the learned etiquette reads a short story of one's own, posted right after "
-    "another's share, as cross-sharing (a false alarm it makes; see the etiquette's note)",
-)
 async def test_remind_mode_answers_each_kind_of_crosstalk_once_and_never_the_chair(
     harness: Harness,
 ) -> None:

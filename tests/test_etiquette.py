@@ -41,7 +41,7 @@ from bot.textfold import fold
 # Cross-validated at standard strictness, overall (classifier.md has every figure). The
 # issue asked for 0.95 and 0.90; these are what the labelled sets honestly give.
 PRECISION_FLOOR = 0.95
-RECALL_FLOOR = 0.80
+RECALL_FLOOR = 0.85
 KINDS_LEFT_ALONE = {
     "own-experience",
     "identifying",
@@ -191,6 +191,29 @@ def test_the_chair_is_never_flagged(strictness: Strictness, shipped: EtiquetteCl
     said = MeetingMessage("Kez, you should wrap up now", author_is_running_meeting=True)
     vector = np.zeros(512, dtype=np.float32)
     assert not judge(said, strictness, shipped, vector).crosstalk
+
+
+OWN_STORIES = [
+    "my dad and I had another row and I nearly picked up",
+    "I've been struggling with my own dad this week, and I went for a long walk instead",
+    "I relapsed last week and I'm scared, there's a bottle in the cupboard right now",
+    "my husband came home drunk again and I slept at my mum's",
+    "hoy estuve a punto de tomar otra vez, me fui a caminar y llamé a mi madrina",
+]
+
+
+@pytest.mark.parametrize("text", OWN_STORIES)
+def test_a_story_of_ones_own_that_points_at_nobody_is_never_crosstalk(
+    text: str, shipped: EtiquetteClassifier
+) -> None:
+    (vector,) = UniversalSentenceEncoder().encode([text])
+    alone = MeetingMessage(text)
+    for level in (Strictness.GENTLE, Strictness.STANDARD):
+        assert not judge(alone, level, shipped, vector).crosstalk, level
+        # Out of turn, while someone else shares: a reminder at most, never a deletion.
+        during = MeetingMessage(text, someone_else_sharing=True)
+        said = judge(during, level, shipped, vector)
+        assert not said.crosstalk or said.reminder_only, level
 
 
 def test_without_the_model_the_rules_judge_and_distress_leaves_everything_alone() -> None:
