@@ -229,9 +229,15 @@ MEMORY: tuple[HeldInMemory, ...] = (
     ),
     HeldInMemory(
         "meetings",
-        "a running meeting's chat id, its queue (Telegram ids and first names) and who was "
-        "reminded of the etiquette",
+        "a running meeting's chat id, its queue (Telegram ids and first names), who was "
+        "reminded of the etiquette, and the Telegram id and language of whoever runs it",
         "until /meeting end, and 12 hours at most",
+    ),
+    HeldInMemory(
+        "distress in meetings",
+        "a group's chat id and topic, and when a message there was last read as a crisis "
+        "or a concern; never who wrote it or what",
+        "15 minutes",
     ),
     HeldInMemory("group admins", "a group's admins' Telegram ids", "5 minutes"),
     HeldInMemory(
@@ -260,7 +266,8 @@ MEMORY: tuple[HeldInMemory, ...] = (
     ),
     HeldInMemory(
         "messages being relayed or assessed",
-        "a member's words on their way to the other side of a peer chat, or to the crisis model",
+        "a member's words on their way to the other side of a peer chat, or to the crisis model "
+        "(whose encoder the etiquette reads them with too)",
         "while they are sent or read: seconds",
         in_flight=True,
     ),

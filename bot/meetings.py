@@ -23,6 +23,15 @@ class Hand:
     first_name: str
 
 
+@dataclass(frozen=True)
+class Runner:
+    """Who runs a meeting now, to tell them privately when someone may need help: a
+    Telegram id (memory only) and the language to write in."""
+
+    user_id: int
+    language: str
+
+
 @dataclass
 class Meeting:
     chat_id: int
@@ -37,6 +46,9 @@ class Meeting:
     contact_reminded: set[int] = field(default_factory=set)
     # The chair's "parking lot" after the shares: open conversation, no etiquette, no queue.
     parking_lot: bool = False
+    # Who started the meeting or last called the next share (None after a restart, or
+    # when an anonymous admin runs it).
+    runner: Runner | None = None
 
     def forget(self, user_id: int) -> None:
         """A member's /forget: their hand, their turn and the reminders they had go."""
@@ -45,6 +57,8 @@ class Meeting:
             self.speaker, self.share_started, self.timer_noticed = None, None, False
         self.reminded.discard(user_id)
         self.contact_reminded.discard(user_id)
+        if self.runner is not None and self.runner.user_id == user_id:
+            self.runner = None
 
     def raise_hand(self, hand: Hand) -> int:
         """Join the queue once; returns the place in it (0: they are sharing now)."""

@@ -9,6 +9,8 @@ from bot.callbacks import CallbackCodec
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
+from bot.etiquette import EtiquetteClassifier
+from bot.etiquette.distress import RecentDistress
 from bot.intents import IntentClassifier
 from bot.library import Library
 from bot.meeting_formats import MeetingFormat
@@ -38,6 +40,10 @@ class Services:
     intents: IntentClassifier | None = None
     # Who had a crisis verdict in the last few minutes (pseudonyms and times, memory only).
     recent_crises: RecentCrises = field(default_factory=RecentCrises)
+    # The etiquette's learned layer (None: the rules alone).
+    etiquette: EtiquetteClassifier | None = None
+    # When distress was last read in each meeting's chat or topic (times only, memory only).
+    recent_distress: RecentDistress = field(default_factory=RecentDistress)
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:

@@ -12,6 +12,7 @@ from bot.catalog import Catalog
 from bot.clock import Clock, system_clock
 from bot.config import ConfigError, Settings
 from bot.datalock import DataFolderBusy, DataFolderLock
+from bot.etiquette import load_shipped_etiquette
 from bot.intents import load_shipped_intents
 from bot.library import load_library
 from bot.meeting_formats import load_formats
@@ -130,6 +131,7 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
         meeting_formats=meeting_formats,
         assessor=await Assessor.start(),
         intents=await asyncio.to_thread(load_shipped_intents),
+        etiquette=await asyncio.to_thread(load_shipped_etiquette),
     )
     return Prepared(services, lock)
 

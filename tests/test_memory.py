@@ -96,8 +96,11 @@ async def test_memory_lets_go_of_everything_once_its_lifetime_has_passed(
     await start(sim, admin, group)
     await say(sim, ana, "/share", chat=group)
     await say(sim, ben, "@Ana thank you, you should try meditation", chat=group)
+    await say(sim, ana, "i don't want to be alive anymore", chat=group)
+    await sim.wait_for(lambda: held(harness.app)["distress in meetings"])
     full = {name: count for name, count in held(harness.app).items() if count}
     for name in (
+        "distress in meetings",
         "reports waiting for a reason",
         "blocks",
         "meetings",

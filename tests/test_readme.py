@@ -70,6 +70,26 @@ def figures() -> Iterator[tuple[str, str]]:
         f"| cross-validation, three batches | {accuracy['all']} | {accuracy['en']} | "
         f"{accuracy['es']} |",
     )
+    meetings = _rows("crosstalk_labelled*.jsonl")
+    spoken = Counter(r.get("language", "en") for r in meetings)
+    crosstalk = sum(1 for r in meetings if r["crosstalk"])
+    yield (
+        "the crosstalk corpus",
+        f"{_n(len(meetings))} meeting messages, {_n(spoken['en'])} English and "
+        f"{_n(spoken['es'])} Spanish, {_n(crosstalk)} of them crosstalk",
+    )
+    # classifier.md's "all" rows: rules and model at gentle, standard, strict, then the
+    # rules alone at the same three.
+    etiquette = _rows_named(CONTENT / "etiquette" / "classifier.md", "all")
+    for name, row in zip(("gentle", "standard", "strict"), etiquette[:3], strict=True):
+        yield (
+            f"etiquette cross-validation, {name}",
+            f"| cross-validation, rules and model, {name} | {row[1]} | {row[2]} |",
+        )
+    yield (
+        "etiquette cross-validation, rules alone",
+        f"| cross-validation, rules alone, standard | {etiquette[4][1]} | {etiquette[4][2]} |",
+    )
     reflections = len(list((CONTENT / "reflections").glob("*.md")))
     yield "the reflections", f"{reflections} reflections"
     readings = len(list((CONTENT / "library" / "readings").glob("*.md")))

@@ -1,9 +1,14 @@
 """Keeping the no-crosstalk etiquette for a group, and its /etiquette and /settings.
 
 Thin over two pure assessors: bot.etiquette (is this crosstalk?) and bot.contacts (does
-it carry contact details?). A message the crisis assessor found to be a crisis is never
-touched. remind mode answers once per member per meeting with a warm line that deletes
-itself after a minute; delete mode removes the message and says why, once per member.
+it carry contact details?), the message's embedding coming from the crisis layer's
+assessor, off the event loop. A message the crisis assessor found to be a crisis is never
+touched. A crisis or a concern is remembered as a time for the chat (or topic), so that
+for a while replies that care for that person are left alone, and the person running the
+meeting is told once, privately, that someone may need help. remind mode answers once per
+member per meeting with a warm line that deletes itself after a minute; delete mode
+removes the message and says why, once per member (thanks, identifying and emoji that a
+strict group flags get the reminder instead, never a deletion).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.catalog import Html
 from bot.contacts import find_contact
-from bot.etiquette import MeetingMessage, Strictness, assess
+from bot.etiquette import MeetingMessage, Strictness, judge
 from bot.handlers.common import (
     HTML,
     NEW_MESSAGES,
@@ -27,6 +32,7 @@ from bot.handlers.common import (
     chat_pseudonym,
     is_group_admin,
     is_private,
+    language,
     reply,
     services,
     text,
@@ -40,8 +46,9 @@ from bot.handlers.meetings import (
     schedule_deletion,
 )
 from bot.handlers.safety import verdict_of
-from bot.meetings import Meeting
+from bot.meetings import Meeting, Runner
 from bot.safety import Level
+from bot.services import services_of
 from bot.store import EtiquetteSettings
 
 logger = logging.getLogger(__name__)
@@ -70,6 +77,7 @@ def forget_chat(bot_data: dict[Any, Any], chat_id: int) -> None:
     for key in [key for key in reminded if key[0][0] == chat_id]:
         del reminded[key]
     bot_data.get(_ADMINS, {}).pop(chat_id, None)
+    services_of(bot_data).recent_distress.forget_chat(chat_id)
 
 
 async def settings_here(update: Update, context: Context) -> EtiquetteSettings:
@@ -114,7 +122,9 @@ async def _running_meeting(update: Update, context: Context, meeting: Meeting | 
     return group is not None and await svc.store.may_chair(group, thread_id, member, now)
 
 
-def describe(message: Message, meeting: Meeting | None, user_id: int) -> MeetingMessage:
+def describe(
+    message: Message, meeting: Meeting | None, user_id: int, someone_in_distress: bool = False
+) -> MeetingMessage:
     """The plain description bot.etiquette judges: text, reply, mentions, who shares."""
     words = message.text or message.caption or ""
     replied = message.reply_to_message
@@ -139,6 +149,7 @@ def describe(message: Message, meeting: Meeting | None, user_id: int) -> Meeting
         mentions=mentions,
         someone_else_sharing=sharing_now and not meeting.is_sharing(user_id),  # type: ignore[union-attr]
         author_sharing=meeting is not None and meeting.is_sharing(user_id),
+        someone_in_distress=someone_in_distress,
     )
 
 
@@ -155,10 +166,16 @@ async def keep_etiquette(update: Update, context: Context) -> None:
         return
     if meeting is not None and words.lower().endswith(DONE_MARK):
         await finish_share(update, context)
+    svc = services(context)
+    place, now = key_of(update), svc.clock()
+    assert place is not None
+    verdict = verdict_of(context, update)
+    distress = verdict is not None and verdict.level >= Level.CONCERN
+    if distress and svc.recent_distress.note(place, now) and meeting is not None:
+        await _tell_who_runs_it(update, context, meeting)
     settings = await settings_here(update, context)
     if settings.action == "off" or (meeting is None and settings.scope != "always"):
         return
-    verdict = verdict_of(context, update)
     if verdict is not None and verdict.level is Level.CRISIS:
         return  # a crisis is never crosstalk; the crisis-safety answer applies
     if await _running_meeting(update, context, meeting):
@@ -168,14 +185,42 @@ async def keep_etiquette(update: Update, context: Context) -> None:
         return
     if meeting is not None and meeting.parking_lot:
         return  # the chair opened the floor: conversation is welcome now
-    svc = services(context)
     chosen = svc.meeting_formats.get(meeting.format_id) if meeting else None
     if chosen is not None and chosen.crosstalk:
         return
-    judged = assess(describe(message, meeting, user.id), Strictness[settings.strictness.upper()])
+    said = describe(message, meeting, user.id, svc.recent_distress.within(place, now))
+    vector = None if svc.etiquette is None else await svc.assessor.embed(said.text)
+    judged = judge(said, Strictness[settings.strictness.upper()], svc.etiquette, vector)
     if judged.crosstalk:
         logger.info("crosstalk noticed (%s)", judged.reason)
-        await _crosstalk(update, context, meeting, settings)
+        delete = settings.action == "delete" and not judged.reminder_only
+        await _crosstalk(update, context, meeting, delete)
+
+
+async def _tell_who_runs_it(update: Update, context: Context, meeting: Meeting) -> None:
+    """One private note that someone in the meeting may need help: no name, no words.
+    To whoever runs the meeting; not known (after a restart, or an anonymous admin runs
+    it), to the group's admins. Whoever never opened a chat with the bot is not reached,
+    and nothing more is done about it."""
+    chat = update.effective_chat
+    assert chat is not None
+    if meeting.runner is not None:
+        told = [meeting.runner]
+    else:
+        try:
+            admins = await context.bot.get_chat_administrators(chat.id)
+        except TelegramError as error:
+            logger.info("could not list a group's admins: %s", type(error).__name__)
+            return
+        here = language(update, context)
+        told = [Runner(a.user.id, here) for a in admins if not a.user.is_bot]
+    catalog = services(context).catalog
+    for runner in told:
+        body = catalog.text("etiquette.distress_note", runner.language, group=chat.title or "")
+        try:
+            await context.bot.send_message(runner.user_id, body, parse_mode=HTML)
+        except TelegramError as error:  # never opened a chat with the bot, or blocked it
+            logger.info("could not tell who runs a meeting: %s", type(error).__name__)
 
 
 def _first_time(update: Update, context: Context, meeting: Meeting | None, seen: str) -> bool:
@@ -231,11 +276,11 @@ def held(bot_data: dict[Any, Any]) -> dict[str, int]:
 
 
 async def _crosstalk(
-    update: Update, context: Context, meeting: Meeting | None, settings: EtiquetteSettings
+    update: Update, context: Context, meeting: Meeting | None, delete: bool
 ) -> None:
     message = update.effective_message
     assert message is not None
-    if settings.action == "delete" and await _delete(message):
+    if delete and await _delete(message):
         if _first_time(update, context, meeting, "reminded"):
             await _say_briefly(update, context, text(update, context, "etiquette.removed"), None)
         return

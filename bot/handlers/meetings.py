@@ -29,6 +29,7 @@ from bot.handlers.common import (
     chat_pseudonym,
     is_group_admin,
     is_private,
+    language,
     member_pseudonym,
     reply,
     services,
@@ -36,7 +37,7 @@ from bot.handlers.common import (
     thread_of,
 )
 from bot.meeting_formats import DEFAULT_FORMAT, MeetingFormat
-from bot.meetings import DEFAULT_TIMER, MAX_TIMER_MINUTES, Hand, Meeting
+from bot.meetings import DEFAULT_TIMER, MAX_TIMER_MINUTES, Hand, Meeting, Runner
 from bot.privacy import SealError
 from bot.services import services_of
 from bot.store import MeetingRecord
@@ -70,6 +71,14 @@ def key_of(update: Update) -> MeetingKey | None:
 def meeting_here(update: Update, context: Context) -> Meeting | None:
     key = key_of(update)
     return None if key is None else meetings_in(context.application.bot_data).get(key)
+
+
+def runner_of(update: Update, context: Context) -> Runner | None:
+    """Who is running the meeting by this command: a person, not the group or a channel."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None or message.sender_chat is not None:
+        return None
+    return Runner(user.id, language(update, context))
 
 
 def hand_of(update: Update) -> Hand | None:
@@ -180,7 +189,7 @@ async def _start(update: Update, context: Context, args: list[str]) -> None:
         return
     group = chat_pseudonym(update, context)
     assert group is not None
-    meeting = Meeting(key[0], key[1], chosen.id)
+    meeting = Meeting(key[0], key[1], chosen.id, runner=runner_of(update, context))
     meetings[key] = meeting
     record = MeetingRecord(
         group=group,
@@ -363,6 +372,7 @@ async def next_command(update: Update, context: Context) -> None:
     meeting = await meeting_to_run(update, context, say=notice)
     if meeting is None:
         return
+    meeting.runner = runner_of(update, context) or meeting.runner
     speaker = meeting.call_next(services(context).clock())
     if speaker is None:
         await notice(update, context, text(update, context, "meeting.next_empty"))

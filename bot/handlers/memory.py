@@ -31,6 +31,7 @@ async def sweep_now(app: App) -> None:
     etiquette.let_go_of_old(app.bot_data, now)
     safety.let_go_of_recent(app.bot_data, now)
     svc.recent_crises.sweep(now)
+    svc.recent_distress.sweep(now)
     await _erase_what_could_not_be(app)
 
 
@@ -100,6 +101,7 @@ def held(app: App) -> dict[str, int]:
         **etiquette.held(app.bot_data),
         "crisis verdicts and answered messages": safety.recent_held(app.bot_data),
         "recent crises": len(services_of(app.bot_data).recent_crises),
+        "distress in meetings": len(services_of(app.bot_data).recent_distress),
         "erasures to try again": len(_to_erase(app)),
     }
 

@@ -2,7 +2,7 @@
 
 In Porchlight's text meetings members share their own experience in turn and, by
 tradition, nobody comments on, advises, corrects or takes the inventory of another's share.
-assess() reads one meeting message and says whether it crosses that line, and why.
+assess_rules() reads one meeting message and says whether it crosses that line, and why.
 
 The phrases are data, in bot/content/etiquette/<language>.toml, read once. A message is
 folded (lower case, straight apostrophes, no accents); quoted text, usually a reading, is
@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.patterns import PatternError, compile_alternation
-from bot.safety import Level, assess_rules
+from bot.safety import Level
+from bot.safety import assess_rules as crisis_rules
 from bot.textfold import fold
 
-ETIQUETTE_DIR = Path(__file__).parent / "content" / "etiquette"
+ETIQUETTE_DIR = Path(__file__).parent.parent / "content" / "etiquette"
 
 
 class Strictness(Enum):
@@ -52,6 +53,8 @@ class MeetingMessage:
     author_is_running_meeting: bool = False  # the chair or an admin
     someone_else_sharing: bool = False
     author_sharing: bool = False
+    # A message in this meeting was read as a crisis or a concern in the last few minutes.
+    someone_in_distress: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class Verdict:
     crosstalk: bool
     # One of REASONS when crosstalk, else "".
     reason: str = ""
+    # Thanks, identifying or an emoji that only a strict group flags: a reminder at most,
+    # never a deletion.
+    reminder_only: bool = False
 
 
 NOT_CROSSTALK = Verdict(crosstalk=False)
@@ -250,26 +256,63 @@ def _signs(message: MeetingMessage, reading: _Reading, lexicon: Lexicon) -> list
     return signs
 
 
-def _in_distress(message: MeetingMessage, lexicon: Lexicon) -> bool:
-    return bool(lexicon.despair.search(fold(message.text))) or (
-        assess_rules(message.text).level is Level.CRISIS
+def in_distress(message: MeetingMessage) -> bool:
+    """The writer sounds in distress (the crisis rules, or a phrase of despair they may
+    rate lower): that message needs an answer, not a rule."""
+    return bool(default_lexicon().despair.search(fold(message.text))) or (
+        crisis_rules(message.text).level is Level.CRISIS
     )
 
 
-def assess(message: MeetingMessage, strictness: Strictness = Strictness.STANDARD) -> Verdict:
-    """Is this meeting message crosstalk at the group's strictness, and why?"""
+# Left once names, "<3" and spaces are taken out of an emoji reaction: nothing.
+_NOT_EMOJI = re.compile(r"[a-z0-9]")
+
+
+@dataclass(frozen=True)
+class RuleReading:
+    """What the rules see in a message: every sign of crosstalk with the strictness it
+    counts from, and whether it only acknowledges a share (the learned layer reads these
+    too)."""
+
+    signs: frozenset[_Sign]
+    acknowledges: bool  # nothing but thanks or identifying ("I relate", "me too")
+    thanked: bool
+    identified: bool
+    named: bool
+    quotes_a_message: bool
+    emoji_only: bool  # a reaction: no words at all besides a name
+    writer_in_distress: bool  # see in_distress()
+
+    def verdict(self, strictness: Strictness) -> Verdict:
+        counted = {
+            reason for reason, counts_from in self.signs if counts_from.value <= strictness.value
+        }
+        for reason in REASONS:
+            if reason in counted:
+                return Verdict(crosstalk=True, reason=reason)
+        return NOT_CROSSTALK
+
+
+def read_rules(message: MeetingMessage) -> RuleReading:
+    lexicon = default_lexicon()
+    reading = _read(message, lexicon)
+    leftover = reading.text.replace("<3", " ").replace("member", " ")
+    return RuleReading(
+        signs=frozenset(_signs(message, reading, lexicon)),
+        acknowledges=reading.only_acknowledges and (reading.thanked or reading.identified),
+        thanked=reading.thanked,
+        identified=reading.identified,
+        named=reading.named,
+        quotes_a_message=reading.quotes_a_message,
+        emoji_only=bool(reading.text.strip()) and not _NOT_EMOJI.search(leftover),
+        writer_in_distress=in_distress(message),
+    )
+
+
+def assess_rules(message: MeetingMessage, strictness: Strictness = Strictness.STANDARD) -> Verdict:
+    """Is this meeting message crosstalk at the group's strictness, and why? (The rules
+    alone: bot.etiquette.assess adds the learned layer.)"""
     if message.author_is_running_meeting:
         return NOT_CROSSTALK
-    lexicon = default_lexicon()
-    if _in_distress(message, lexicon):
-        return NOT_CROSSTALK
-    reading = _read(message, lexicon)
-    counted = {
-        reason
-        for reason, counts_from in _signs(message, reading, lexicon)
-        if counts_from.value <= strictness.value
-    }
-    for reason in REASONS:
-        if reason in counted:
-            return Verdict(crosstalk=True, reason=reason)
-    return NOT_CROSSTALK
+    rules = read_rules(message)
+    return NOT_CROSSTALK if rules.writer_in_distress else rules.verdict(strictness)
