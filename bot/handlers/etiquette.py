@@ -170,7 +170,9 @@ async def keep_etiquette(update: Update, context: Context) -> None:
     place, now = key_of(update), svc.clock()
     assert place is not None
     verdict = verdict_of(context, update)
-    distress = verdict is not None and verdict.level >= Level.CONCERN
+    # A reading the model merely could not rule out is not distress: about one everyday
+    # message in four is one, and the chair would be told of every meeting.
+    distress = verdict is not None and verdict.level >= Level.CONCERN and not verdict.is_unsure
     if distress and svc.recent_distress.note(place, now) and meeting is not None:
         await _tell_who_runs_it(update, context, meeting)
     settings = await settings_here(update, context)
