@@ -251,6 +251,11 @@ MEMORY: tuple[HeldInMemory, ...] = (
         "10 minutes",
     ),
     HeldInMemory(
+        "embeddings for the etiquette",
+        "a group message's sentence embedding (numbers, not its words), by update id",
+        "until the etiquette reads it, within the same update; at most 10 minutes",
+    ),
+    HeldInMemory(
         "recent crises", "keyed pseudonyms of a chat and member, and the time", "10 minutes"
     ),
     HeldInMemory(

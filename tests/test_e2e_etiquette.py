@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.safety.assessor import Assessor
 from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser
 from tests.conftest import Harness
 from tests.peer_helpers import bot_says
@@ -138,3 +139,27 @@ async def test_plain_advice_is_still_removed_in_delete_mode(harness: Harness) ->
     await bot_says(sim, group, REMOVED, after=advice.message_id)
     assert advice.deleted
     assert not share.deleted
+
+
+async def test_each_meeting_message_is_embedded_once_for_both_readers(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The etiquette reads the embedding the crisis layer worked out with its verdict."""
+    sim = harness.sim
+    embedded_again: list[str] = []
+
+    async def embed(self: Assessor, text: str) -> None:
+        embedded_again.append(text)
+
+    monkeypatch.setattr(Assessor, "embed", embed)
+    group, chair, (ana, ben, cai, *_) = meeting_group(sim)
+    await say(sim, chair, "/etiquette delete", chat=group)
+    await start(sim, chair, group)
+    share = sim.send_text(ana, SHARE, chat=group)
+    thanks = sim.send_text(cai, "Thanks for sharing that, it took courage", chat=group)
+    advice = sim.send_text(ben, "you should really just go to more meetings", chat=group)
+    await bot_says(sim, group, REMOVED, after=advice.message_id)
+    assert advice.deleted
+    assert not share.deleted
+    assert not thanks.deleted
+    assert embedded_again == []

@@ -99,6 +99,7 @@ async def test_memory_lets_go_of_everything_once_its_lifetime_has_passed(
     await say(sim, ana, "i don't want to be alive anymore", chat=group)
     await sim.wait_for(lambda: held(harness.app)["distress in meetings"])
     full = {name: count for name, count in held(harness.app).items() if count}
+    assert "embeddings for the etiquette" not in full, "each is taken by its own update"
     for name in (
         "distress in meetings",
         "reports waiting for a reason",

@@ -32,13 +32,14 @@ class SlowModel(CrisisModel):
     def thresholds(self) -> Thresholds:
         return THRESHOLDS
 
-    def score(self, texts: Sequence[str]) -> list[ModelScore]:
+    def read(self, texts: Sequence[str]) -> tuple[list[ModelScore], Vectors]:
         self.threads.add(threading.current_thread().name)
         self.batches.append(list(texts))
         time.sleep(self.pause)  # like the encoder: holds its thread, not the loop
         if self.failing:
             raise RuntimeError("the words of a member must never reach the log")
-        return [ModelScore(0.95 if "zebra" in t else 0.01, 0.01) for t in texts]
+        scores = [ModelScore(0.95 if "zebra" in t else 0.01, 0.01) for t in texts]
+        return scores, np.full((len(texts), 4), len(texts), dtype=np.float32)
 
 
 async def test_the_model_runs_beside_the_loop_and_batches_a_burst() -> None:
@@ -63,6 +64,20 @@ async def test_the_model_runs_beside_the_loop_and_batches_a_burst() -> None:
     assert ticks >= 3, "the event loop kept running while the model worked"
     assert model.threads
     assert all(name.startswith("crisis-model") for name in model.threads)
+
+
+async def test_the_embedding_comes_back_with_the_verdict_from_the_same_pass() -> None:
+    model = SlowModel()
+    assessor = Assessor(model)
+    verdict, embedding = await assessor.assess_and_embed("a zebra of a night")
+    await assessor.close()
+    assert verdict.level is Level.CRISIS
+    assert embedding is not None
+    assert embedding.shape == (4,)
+    assert len(model.batches) == 1, "embedded once, for the verdict and its later readers"
+    without = Assessor(None, "not installed")
+    assert (await without.assess_and_embed("quiero morirme"))[1] is None
+    await without.close()
 
 
 async def test_a_rule_s_crisis_jumps_the_queue() -> None:

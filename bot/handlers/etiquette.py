@@ -45,7 +45,7 @@ from bot.handlers.meetings import (
     raise_hand,
     schedule_deletion,
 )
-from bot.handlers.safety import verdict_of
+from bot.handlers.safety import take_embedding, verdict_of
 from bot.meetings import Meeting, Runner
 from bot.safety import Level
 from bot.services import services_of
@@ -154,6 +154,7 @@ def describe(
 
 
 async def keep_etiquette(update: Update, context: Context) -> None:
+    embedding = take_embedding(context, update)  # taken first, so never left behind
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.from_user is None:
         return
@@ -191,8 +192,9 @@ async def keep_etiquette(update: Update, context: Context) -> None:
     if chosen is not None and chosen.crosstalk:
         return
     said = describe(message, meeting, user.id, svc.recent_distress.within(place, now))
-    vector = None if svc.etiquette is None else await svc.assessor.embed(said.text)
-    judged = judge(said, Strictness[settings.strictness.upper()], svc.etiquette, vector)
+    if svc.etiquette is not None and embedding is None:  # the crisis layer had none to give
+        embedding = await svc.assessor.embed(said.text)
+    judged = judge(said, Strictness[settings.strictness.upper()], svc.etiquette, embedding)
     if judged.crosstalk:
         logger.info("crosstalk noticed (%s)", judged.reason)
         delete = settings.action == "delete" and not judged.reminder_only

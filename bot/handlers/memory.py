@@ -100,6 +100,7 @@ def held(app: App) -> dict[str, int]:
         "meetings": len(meetings.meetings_in(app.bot_data)),
         **etiquette.held(app.bot_data),
         "crisis verdicts and answered messages": safety.recent_held(app.bot_data),
+        "embeddings for the etiquette": safety.embeddings_held(app.bot_data),
         "recent crises": len(services_of(app.bot_data).recent_crises),
         "distress in meetings": len(services_of(app.bot_data).recent_distress),
         "erasures to try again": len(_to_erase(app)),

@@ -34,6 +34,7 @@ from bot.peer_room import in_peer_flow
 from bot.resources import AnswerKind
 from bot.safety import Assessment, Level
 from bot.safety.assessor import Who
+from bot.safety.model import Vectors
 from bot.safety.rules import assess_rules
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,10 @@ SAFETY_GROUP = -10
 _VERDICTS = "porchlight.verdicts"
 _ANSWERED = "porchlight.answered"
 _ANSWERED_UPDATES = "porchlight.answered_updates"
-_RECENT = (_VERDICTS, _ANSWERED, _ANSWERED_UPDATES)
+# A group message's embedding, handed to the etiquette (which takes it at once) so the
+# encoder reads each meeting message once.
+_EMBEDDINGS = "porchlight.embeddings"
+_RECENT = (_VERDICTS, _ANSWERED, _ANSWERED_UPDATES, _EMBEDDINGS)
 # Only the last few are kept, in memory, for a few minutes: enough for later handlers of
 # the same update and for an edit of a recent message, never a record.
 _REMEMBER = 1024
@@ -86,6 +90,12 @@ def recent_held(bot_data: dict[Any, Any]) -> int:
     )
 
 
+def embeddings_held(bot_data: dict[Any, Any]) -> int:
+    """How many embeddings wait for the etiquette (the memory inventory): none, once every
+    update that left one has been handled."""
+    return len(_recent_in(bot_data, _EMBEDDINGS))
+
+
 def let_go_of_recent(bot_data: dict[Any, Any], now: datetime, chat: str | None = None) -> None:
     """The memory tick: verdicts and answers older than a few minutes go. With chat (a
     keyed pseudonym, after /forget), everything about that chat goes at once."""
@@ -101,6 +111,13 @@ def verdict_of(context: Context, update: Update) -> Assessment | None:
     """The crisis assessment of this update's text, if it had any."""
     found = _recent(context, _VERDICTS).recall(update.update_id)
     return found if isinstance(found, Assessment) else None
+
+
+def take_embedding(context: Context, update: Update) -> Vectors | None:
+    """This update's embedding, worked out with its crisis assessment, if it had one; taken,
+    so it is held no longer than the update."""
+    found = _recent(context, _EMBEDDINGS).pop(update.update_id, None)
+    return None if found is None else found[0]
 
 
 def was_answered(context: Context, update: Update) -> bool:
@@ -147,7 +164,9 @@ async def assess_message(update: Update, context: Context) -> None:
     # Their next words of their own within a few minutes of a crisis are read in that
     # light; a search for "craving" is not more distress.
     after_crisis = not is_command and just_had_a_crisis(update, context)
-    verdict = await svc.assessor.assess(words, after_crisis=after_crisis)
+    verdict, embedding = await svc.assessor.assess_and_embed(words, after_crisis=after_crisis)
+    if embedding is not None and not is_command and not is_private(update):
+        _recent(context, _EMBEDDINGS).remember(update.update_id, embedding, svc.clock())
     if verdict.level is Level.CRISIS:
         svc.recent_crises.note(_speaker(update, context), svc.clock())
     _recent(context, _VERDICTS).remember(update.update_id, verdict, svc.clock())

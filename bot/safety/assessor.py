@@ -4,8 +4,10 @@ The rules take a fraction of a millisecond and run on the loop; then the message
 model's queue, at the front when a rule already says CRISIS, so crisis answers never wait
 behind a burst. One worker thread embeds whatever has gathered in one batch (the encoder
 is several times faster a message in a batch), so a burst costs one pass, not one each,
-and the loop keeps serving everyone meanwhile. If the model cannot load or fails, the
-rules still run, the log says so once, and `degraded` tells /healthz.
+and the loop keeps serving everyone meanwhile. Each message's embedding comes back with
+its verdict, for the etiquette to read the same words without embedding them again. If
+the model cannot load or fails, the rules still run, the log says so once, and `degraded`
+tells /healthz.
 
 Also here: who had a crisis verdict in the last few minutes (RecentCrises), so their next
 message is read with that in mind. Keyed pseudonyms and times only, in memory only.
@@ -56,7 +58,7 @@ class Assessor:
     def __init__(self, model: CrisisModel | None, problem: str | None = None) -> None:
         self._model = model
         self.problem = problem if model is None else None
-        self._pending: list[tuple[str, asyncio.Future[ModelScore | None]]] = []
+        self._pending: list[tuple[str, asyncio.Future[tuple[ModelScore, Vectors] | None]]] = []
         self._worker: asyncio.Task[None] | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crisis-model")
 
@@ -70,16 +72,26 @@ class Assessor:
         return self._model is None
 
     async def assess(self, text: str, *, after_crisis: bool = False) -> Assessment:
+        verdict, _ = await self.assess_and_embed(text, after_crisis=after_crisis)
+        return verdict
+
+    async def assess_and_embed(
+        self, text: str, *, after_crisis: bool = False
+    ) -> tuple[Assessment, Vectors | None]:
+        """The verdict, and the text's embedding where the model ran (None without it), for
+        a later reader of the same words that would otherwise embed them again."""
         rules = assess_rules(text)
         if self._model is None:
-            return combine(rules, None, None, after_crisis=after_crisis)
-        score = await self._score(text, urgent=rules.level is Level.CRISIS)
-        if score is None:  # the model failed just now: the rules' word stands
-            return combine(rules, None, None, after_crisis=after_crisis)
-        return combine(rules, score, self._model.thresholds, after_crisis=after_crisis)
+            return combine(rules, None, None, after_crisis=after_crisis), None
+        read = await self._read(text, urgent=rules.level is Level.CRISIS)
+        if read is None:  # the model failed just now: the rules' word stands
+            return combine(rules, None, None, after_crisis=after_crisis), None
+        score, vector = read
+        return combine(rules, score, self._model.thresholds, after_crisis=after_crisis), vector
 
-    async def _score(self, text: str, *, urgent: bool) -> ModelScore | None:
-        future: asyncio.Future[ModelScore | None] = asyncio.get_running_loop().create_future()
+    async def _read(self, text: str, *, urgent: bool) -> tuple[ModelScore, Vectors] | None:
+        future: asyncio.Future[tuple[ModelScore, Vectors] | None]
+        future = asyncio.get_running_loop().create_future()
         if urgent:
             self._pending.insert(0, (text, future))
         else:
@@ -93,9 +105,12 @@ class Assessor:
         while self._pending and self._model is not None:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             texts = [text for text, _ in batch]
-            scores: list[ModelScore | None]
+            found: list[tuple[ModelScore, Vectors] | None]
             try:
-                scores = list(await loop.run_in_executor(self._executor, self._model.score, texts))
+                scores, vectors = await loop.run_in_executor(
+                    self._executor, self._model.read, texts
+                )
+                found = list(zip(scores, vectors, strict=True))
             except Exception as error:
                 # The type only: an exception's text could carry a member's words.
                 logger.error(
@@ -104,10 +119,10 @@ class Assessor:
                     type(error).__name__,
                 )
                 self._model, self.problem = None, f"the model failed ({type(error).__name__})"
-                scores = [None] * len(batch)
-            for (_, future), score in zip(batch, scores, strict=True):
+                found = [None] * len(batch)
+            for (_, future), read in zip(batch, found, strict=True):
                 if not future.done():
-                    future.set_result(score)
+                    future.set_result(read)
         for _, future in self._pending:  # the model stopped: the rules' word stands
             if not future.done():
                 future.set_result(None)

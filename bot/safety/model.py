@@ -232,7 +232,13 @@ class CrisisModel:
         classifier.encoder.check()
         return cls(UniversalSentenceEncoder(), classifier)
 
-    def score(self, texts: Sequence[str]) -> list[ModelScore]:
+    def read(self, texts: Sequence[str]) -> tuple[list[ModelScore], Vectors]:
+        """One score each, and the embeddings they came from (other readers of the same
+        words, the etiquette's classifier, can reuse them instead of embedding again)."""
         if not texts:
-            return []
-        return self.classifier.scores(texts, self.encoder.encode(texts))
+            return [], np.zeros((0, 0), dtype=np.float32)
+        vectors = self.encoder.encode(texts)
+        return self.classifier.scores(texts, vectors), vectors
+
+    def score(self, texts: Sequence[str]) -> list[ModelScore]:
+        return self.read(texts)[0]
