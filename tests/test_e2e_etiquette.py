@@ -163,3 +163,29 @@ async def test_each_meeting_message_is_embedded_once_for_both_readers(
     assert not share.deleted
     assert not thanks.deleted
     assert embedded_again == []
+
+
+async def test_a_story_of_ones_own_out_of_turn_gets_a_reminder_never_a_deletion(
+    harness: Harness,
+) -> None:
+    """Delete mode, standard: someone else has the floor, and a member tells their own story
+    pointing at nobody. It is out of turn, but deleting someone's own struggle is the worst
+    mistake the etiquette can make."""
+    sim = harness.sim
+    group, chair, (ana, ben, *_) = meeting_group(sim)
+    await say(sim, chair, "/etiquette delete", chat=group)
+    await start(sim, chair, group)
+    await say(sim, ana, "/share", chat=group)
+    called = await say(sim, chair, "/next", chat=group)
+    assert "Ana, you have the floor" in called.text
+    story = sim.send_text(
+        ben,
+        "I lost my job in March and spent the whole summer on the sofa. "
+        "This week I finally went back to a meeting in person.",
+        chat=group,
+    )
+    reminder = await bot_says(sim, group, REMINDER, after=story.message_id)
+    assert reminder.reply_to is not None
+    assert reminder.reply_to.message_id == story.message_id
+    assert not story.deleted
+    assert said(sim, group, REMOVED) == []

@@ -104,6 +104,22 @@ def test_every_labelled_batch_is_well_formed() -> None:
         assert [line for line, n in Counter(lines).items() if n > 1] == [], path.name
 
 
+def test_every_relabelled_line_carries_its_new_label() -> None:
+    """Labels changed to follow the policy (thanks, identifying and emoji are not
+    crosstalk; commenting on someone's share is) are listed, with why, beside the data."""
+    changes = [
+        json.loads(line)
+        for line in (DATA_DIR / "crosstalk_relabelled.jsonl").read_text("utf-8").splitlines()
+    ]
+    assert changes
+    for change in changes:
+        lines = (DATA_DIR / change["file"]).read_text(encoding="utf-8").splitlines()
+        row = json.loads(lines[change["line"] - 1])
+        assert row["text"] == change["text"]
+        assert (row["crosstalk"], row["why"]) == (change["new_crosstalk"], change["new_why"])
+        assert change["reason"]
+
+
 def test_cross_validation_meets_the_floors_at_standard(
     examples: list[Example], out_of_fold: OutOfFold, shipped: EtiquetteClassifier
 ) -> None:
