@@ -24,7 +24,14 @@ from bot.etiquette import (
     load_shipped_etiquette,
 )
 from bot.etiquette.distress import DISTRESS_WINDOW, RecentDistress
-from bot.etiquette.model import ACKNOWLEDGING, CLASSIFIER_FILE, EtiquetteClassifier, Thresholds
+from bot.etiquette.model import (
+    ACKNOWLEDGING,
+    CLASSIFIER_FILE,
+    EtiquetteClassifier,
+    Reading,
+    Thresholds,
+)
+from bot.etiquette.rules import read_rules
 from bot.etiquette.train import (
     DATA_DIR,
     PATTERN,
@@ -35,13 +42,16 @@ from bot.etiquette.train import (
     cross_validate,
     load_examples,
 )
+from bot.etiquette.verdict import combine
 from bot.safety.model import EncoderPin, ModelUnavailable, UniversalSentenceEncoder, Vectors
 from bot.textfold import fold
 
 # Cross-validated at standard strictness, overall (classifier.md has every figure). The
 # issue asked for 0.95 and 0.90; these are what the labelled sets honestly give.
+# The issue asks for recall 0.90 at standard; what holds in cross-validation is 0.893
+# (classifier.md), so the floor guards that, not the aim.
 PRECISION_FLOOR = 0.95
-RECALL_FLOOR = 0.85
+RECALL_FLOOR = 0.88
 KINDS_LEFT_ALONE = {
     "own-experience",
     "identifying",
@@ -172,6 +182,41 @@ def test_care_for_someone_in_distress_is_never_crosstalk(
                     level,
                     example.message.text,
                 )
+
+
+CARE_WORDS = (
+    "Sam, please put the pills in the other room and call 988 now",
+    "are u safe rn? is anyone with you?",
+    "you matter to every one of us. stay with us tonight",
+    "¿estás a salvo? llama al 112 por favor, aquí seguimos",
+    "no estás sola, escríbele a alguien de confianza ahora",
+)
+TALKING_THEM_OUT_OF_HELP = (
+    "don't call the line, they'll just send the police round",
+    "no llames a urgencias, te van a encerrar",
+)
+
+
+@pytest.mark.parametrize("words", CARE_WORDS)
+def test_care_phrases_are_left_alone_whatever_the_model_reads(words: str) -> None:
+    """The rules' care phrases stand even where the model reads advice in them."""
+    message = MeetingMessage(
+        text=words, replies_to_member=True, mentions=("Sam",), someone_in_distress=True
+    )
+    rules = read_rules(message)
+    assert rules.offers_care
+    sure_it_is_advice = Reading(crosstalk=0.99, reason="advice", care=0.0, likeliest="advice")
+    thresholds = Thresholds(gentle=0.5, standard=0.5, strict=0.5, care=0.5)
+    for level in Strictness:
+        assert not combine(message, level, rules, sure_it_is_advice, thresholds).crosstalk
+    calm = MeetingMessage(text=words, replies_to_member=True, mentions=("Sam",))
+    assert not read_rules(calm).offers_care, "care is read only while someone is in distress"
+
+
+@pytest.mark.parametrize("words", TALKING_THEM_OUT_OF_HELP)
+def test_talking_someone_out_of_help_is_not_care(words: str) -> None:
+    message = MeetingMessage(text=words, replies_to_member=True, someone_in_distress=True)
+    assert not read_rules(message).offers_care
 
 
 def test_thanks_identifying_and_emoji_are_left_alone_until_strict_and_never_deleted(

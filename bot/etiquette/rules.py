@@ -92,6 +92,8 @@ class Signal:
 class Lexicon:
     language: str
     despair: re.Pattern[str]
+    care: re.Pattern[str]
+    against_care: re.Pattern[str]
     logistics: re.Pattern[str]
     generic_you: re.Pattern[str]
     own_story: re.Pattern[str]
@@ -142,6 +144,8 @@ def load_lexicon(path: Path) -> Lexicon:
     return Lexicon(
         language=str(data.get("language", path.stem)),
         despair=table("never", "despair"),
+        care=table("never", "care"),
+        against_care=table("never", "against_care"),
         logistics=table("neutral", "logistics"),
         generic_you=table("neutral", "generic_you"),
         own_story=table("neutral", "own_story"),
@@ -264,6 +268,16 @@ def in_distress(message: MeetingMessage) -> bool:
     )
 
 
+def offers_care(message: MeetingMessage) -> bool:
+    """While someone in the meeting is in distress: the message urges them to call a line,
+    emergency services or someone, asks whether they are safe, tells them they matter, or
+    to put the means away, and talks nobody out of help."""
+    if not message.someone_in_distress:
+        return False
+    lexicon, words = default_lexicon(), fold(message.text)
+    return bool(lexicon.care.search(words)) and not lexicon.against_care.search(words)
+
+
 # Left once names, "<3" and spaces are taken out of an emoji reaction: nothing.
 _NOT_EMOJI = re.compile(r"[a-z0-9]")
 
@@ -282,6 +296,7 @@ class RuleReading:
     quotes_a_message: bool
     emoji_only: bool  # a reaction: no words at all besides a name
     writer_in_distress: bool  # see in_distress()
+    offers_care: bool  # see offers_care()
 
     def verdict(self, strictness: Strictness) -> Verdict:
         counted = {
@@ -306,6 +321,7 @@ def read_rules(message: MeetingMessage) -> RuleReading:
         quotes_a_message=reading.quotes_a_message,
         emoji_only=bool(reading.text.strip()) and not _NOT_EMOJI.search(leftover),
         writer_in_distress=in_distress(message),
+        offers_care=offers_care(message),
     )
 
 

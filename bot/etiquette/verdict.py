@@ -5,9 +5,10 @@ In order, the first that applies:
 1. The chair and admins are never flagged: running a meeting means speaking to people.
 2. A writer in distress is never flagged: that message needs an answer, not a rule.
 3. Care is never crosstalk: while someone in the meeting is in distress, a reply the
-   model reads as care (checking on them, offering the lines, urging them to call
-   someone) is left alone. Without the model nothing is flagged then: care cannot be told
-   from the rest, and removing it costs more than letting advice stand for a while.
+   rules' care phrases or the model read as care (checking on them, offering the lines,
+   urging them to call someone, telling them they matter) is left alone. Without the model
+   nothing is flagged then: care cannot be told from the rest, and removing it costs more
+   than letting advice stand for a while.
 4. Thanks, identifying and emoji reactions (as the rules read them, or the model's
    likeliest kind) are never crosstalk at gentle or standard; a strict group may remind,
    never delete.
@@ -63,7 +64,9 @@ def combine(
     if message.author_is_running_meeting or rules.writer_in_distress:
         return NOT_CROSSTALK
     model = None if reading is None or thresholds is None else (reading, thresholds)
-    if message.someone_in_distress and (model is None or model[0].care >= model[1].care):
+    if message.someone_in_distress and (
+        rules.offers_care or model is None or model[0].care >= model[1].care
+    ):
         return NOT_CROSSTALK
     acknowledging = rules.acknowledges or rules.emoji_only
     if model is not None and model[0].likeliest in ACKNOWLEDGING:
