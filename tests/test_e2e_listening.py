@@ -26,7 +26,7 @@ CRISIS_WORDS = "i cant do this anymore, i want to die tonight"
         ("en", "help", "Here is what I can do right now"),
         ("en", "i cant sleep", "Nights can be long."),
         ("en", "thank you", "You're welcome."),
-        ("en", "everything feels pointless lately", "That sounds hard, and I'm glad you said it."),
+        ("en", "feeling pretty hopeless lately", "That sounds hard, and I'm glad you said it."),
         ("en", "my phone died", "I'm a bot, so I can't follow a conversation"),
         ("es", "hola", "Hola, te doy la bienvenida."),
         ("es", "¿qué es esto?", "Porchlight es un bot anónimo"),
@@ -56,7 +56,7 @@ async def test_the_answers_buttons_lead_somewhere(harness: Harness) -> None:
     assert button_labels(hello) == ["Check in", "Something to read", "Today's reflection"]
     press(sim, member, hello, "Check in")
     await bot_says(sim, chat, "How are you, right now?", after=hello.message_id)
-    worried = await say(sim, member, "everything feels pointless lately")
+    worried = await say(sim, member, "feeling pretty hopeless lately")
     assert "No peer listener is on shift right now" in worried.text
     press(sim, member, worried, "People to talk to now")
     lines = await bot_says(sim, chat, "findahelpline.com", after=worried.message_id)

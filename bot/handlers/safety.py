@@ -165,7 +165,13 @@ async def assess_message(update: Update, context: Context) -> None:
     # light; a search for "craving" is not more distress.
     after_crisis = not is_command and just_had_a_crisis(update, context)
     verdict, embedding = await svc.assessor.assess_and_embed(words, after_crisis=after_crisis)
-    if embedding is not None and not is_command and not is_private(update):
+    # Only where the etiquette will take it: a new group message that is no command.
+    if (
+        embedding is not None
+        and update.message is not None
+        and not is_command
+        and not is_private(update)
+    ):
         _recent(context, _EMBEDDINGS).remember(update.update_id, embedding, svc.clock())
     if verdict.level is Level.CRISIS:
         svc.recent_crises.note(_speaker(update, context), svc.clock())
