@@ -87,6 +87,41 @@ async def test_a_wrong_zone_gets_a_close_suggestion(harness: Harness) -> None:
     assert "Europe/Berlin" in confirmed.text
 
 
+async def test_an_offset_means_what_people_mean(harness: Harness) -> None:
+    """GMT+2 is two hours east of Greenwich, whatever POSIX's Etc/GMT+2 says."""
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 5, 3, 0, tzinfo=UTC)
+    member = sim.add_user("Oda", started=True)
+    east = await say(sim, member, "/zone GMT+2")
+    assert "<b>UTC+2</b> (it is 05:00 there)" in east.html
+    assert "fixed offset" in east.text
+    west = await say(sim, member, "/zone utc -3")
+    assert "<b>UTC-3</b> (it is 00:00 there)" in west.html
+    daily = await say(sim, member, "/daily 07:30")
+    assert "07:30</b> (UTC-3)" in daily.html
+
+
+async def test_a_half_hour_offset_or_an_abbreviation_leads_to_the_usual_city(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 5, 3, 0, tzinfo=UTC)
+    member = sim.add_user("Ravi", started=True)
+    india = await say(sim, member, "/zone UTC+5:30")
+    assert "<b>Asia/Kolkata</b>" in india.html
+    sim.press_button(member, india, index=0)
+    confirmed = await sim.next_bot_message(sim.private_chat(member), after=india.message_id)
+    assert "<b>Asia/Kolkata</b> (it is 08:30 there)" in confirmed.html
+    est = await say(sim, member, "/zone EST")
+    assert "more than one time zone" in est.text
+    assert "<b>America/New_York</b>" in est.html
+    assert "Australia" not in est.text
+    spanish = sim.add_user("Inés", started=True, language_code="es")
+    cst = await say(sim, spanish, "/zone CST")
+    assert "<b>America/Chicago</b>" in cst.html
+    assert "más de una zona horaria" in cst.text
+
+
 async def test_daily_delivery_arrives_once_a_day_in_the_right_chat(harness: Harness) -> None:
     sim = harness.sim
     harness.clock.now = datetime(2027, 1, 4, 20, 0, tzinfo=UTC)

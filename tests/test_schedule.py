@@ -16,7 +16,15 @@ from bot.schedule import (
     owed_day,
     parse_clock,
 )
-from bot.zones import PICKER, find_zone, suggest_zone
+from bot.zones import (
+    ABBREVIATIONS,
+    PICKER,
+    all_zones,
+    find_zone,
+    offset_zone,
+    suggest_zone,
+    zone_label,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SYDNEY = ZoneInfo("Australia/Sydney")
@@ -128,3 +136,34 @@ def test_january_has_a_reflection_every_day() -> None:
     for reflection in reflections.values():
         assert 120 <= len(reflection.body.split()) <= 250
         assert reflection.question.endswith("?")
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone", "exact", "label"),
+    [
+        ("GMT+2", "Etc/GMT-2", True, "UTC+2"),
+        ("utc -3", "Etc/GMT+3", True, "UTC-3"),
+        ("UTC\u22125", "Etc/GMT+5", True, "UTC-5"),
+        ("+14", "Etc/GMT-14", True, "UTC+14"),
+        ("UTC+0", "UTC", True, "UTC"),
+        ("UTC+5:30", "Asia/Kolkata", False, "Asia/Kolkata"),
+        ("+0545", "Asia/Kathmandu", False, "Asia/Kathmandu"),
+    ],
+)
+def test_offsets_mean_east_of_greenwich_as_people_write_them(
+    typed: str, zone: str, exact: bool, label: str
+) -> None:
+    assert offset_zone(typed) == (zone, exact)
+    assert zone_label(zone) == label
+    if exact:
+        offset = datetime(2027, 7, 1, tzinfo=UTC).astimezone(ZoneInfo(zone)).utcoffset()
+        assert offset == timedelta(hours=int(label[3:] or 0))
+
+
+@pytest.mark.parametrize("typed", ["UTC+5:17", "GMT+15", "Europe/Berlin", "EST", "7pm"])
+def test_what_is_no_offset_is_left_to_the_other_readers(typed: str) -> None:
+    assert offset_zone(typed) is None
+
+
+def test_every_abbreviation_leads_to_a_zone_the_picker_can_offer() -> None:
+    assert set(ABBREVIATIONS.values()) <= set(all_zones())

@@ -11,6 +11,9 @@ set aside, and every member it names becomes the word "member". Then:
 - the chair and admins are never flagged: running a meeting means speaking to people;
 - a member in distress is never flagged (bot.safety's crisis verdict, and a few phrases of
   despair it may rate lower): that message needs an answer, not a rule;
+- while someone in the meeting is in distress, care for them (urging them to call a line or
+  someone, asking whether they are safe, telling them they matter) is read as such, and
+  bot.etiquette.verdict leaves it alone;
 - thanks and identifying ("I relate", "that was me too") are fine on their own;
 - every other sign (advice, a correction, someone's inventory, a pointer at a particular
   share, a reply, a name, a "you" aimed at someone) counts from a strictness on. "You"

@@ -42,6 +42,7 @@ from bot.peer_room import MAX_CHECKIN_WORDS, CheckIn
 from bot.resources import AnswerKind
 from bot.safety import Level
 from bot.schedule import clock_text, parse_clock
+from bot.zones import zone_label
 
 
 async def checkin_command(update: Update, context: Context) -> None:
@@ -79,7 +80,13 @@ async def _remind(update: Update, context: Context, args: list[str]) -> None:
         await reply(update, context, text(update, context, "checkin.remind_usage"))
         return
     zone = await schedule(update, context, NUDGE, minute)
-    body = text(update, context, "checkin.remind_set", time=clock_text(minute), zone=zone or "UTC")
+    body = text(
+        update,
+        context,
+        "checkin.remind_set",
+        time=clock_text(minute),
+        zone=zone_label(zone or "UTC"),
+    )
     if zone is None:
         body += "\n\n" + text(update, context, "daily.utc_note")
     await reply(update, context, body)

@@ -40,7 +40,7 @@ from bot.refusals import GIVE_UP_AFTER, Refusal
 from bot.schedule import clock_text, delivered_as_of, next_due, parse_clock
 from bot.services import Services, services_of
 from bot.store import Subscription
-from bot.zones import zone_info
+from bot.zones import zone_info, zone_label
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ async def _may_change(update: Update, context: Context) -> bool:
 
 async def offer_times(update: Update, context: Context) -> None:
     zone = await chat_zone(update, context)
-    body = text(update, context, "daily.choose", zone=zone or "UTC")
+    body = text(update, context, "daily.choose", zone=zone_label(zone or "UTC"))
     await reply(update, context, body, markup=_times_markup(update, context))
 
 
@@ -86,7 +86,9 @@ async def stop_daily(update: Update, context: Context) -> None:
 
 async def subscribe(update: Update, context: Context, minute: int) -> None:
     zone = await schedule(update, context, REFLECTION, minute)
-    body = text(update, context, "daily.subscribed", time=clock_text(minute), zone=zone or "UTC")
+    body = text(
+        update, context, "daily.subscribed", time=clock_text(minute), zone=zone_label(zone or "UTC")
+    )
     if zone is None:
         body += "\n\n" + text(update, context, "daily.utc_note")
     await reply(update, context, body)
@@ -107,7 +109,7 @@ async def schedule(update: Update, context: Context, kind: str, minute: int) -> 
         thread_id=thread_of(update.effective_message),
         sealed_chat=svc.keyring.seal(update.effective_chat.id),
         minute=minute,
-        zone=zone or "UTC",
+        zone=zone_label(zone or "UTC"),
         last_delivered=None,
         next_due_at=next_due(minute, zone_info(zone or "UTC"), after=now, delivered=None),
         language=language(update, context),
@@ -157,7 +159,11 @@ async def daily_command(update: Update, context: Context) -> None:
             ]
         )
         body = text(
-            update, context, "daily.current", time=clock_text(existing.minute), zone=existing.zone
+            update,
+            context,
+            "daily.current",
+            time=clock_text(existing.minute),
+            zone=zone_label(existing.zone),
         )
         await reply(update, context, body, markup=markup)
         return

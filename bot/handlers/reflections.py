@@ -27,7 +27,16 @@ from bot.handlers.common import (
 )
 from bot.reflections import Reflection, render_reflection
 from bot.services import Services
-from bot.zones import PICKER, all_zones, find_zone, suggest_zone, zone_info
+from bot.zones import (
+    ABBREVIATIONS,
+    PICKER,
+    all_zones,
+    find_zone,
+    offset_zone,
+    suggest_zone,
+    zone_info,
+    zone_label,
+)
 
 FEATURE = "ref"
 ZONE_FEATURE = "zone"
@@ -173,7 +182,9 @@ def city_markup(update: Update, context: Context, region: int) -> InlineKeyboard
     return InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
 
 
-async def set_chat_zone(update: Update, context: Context, zone: str) -> None:
+async def set_chat_zone(
+    update: Update, context: Context, zone: str, *, fixed_offset: bool = False
+) -> None:
     svc = services(context)
     if not is_private(update) and not await is_group_admin(update, context):
         await reply(update, context, text(update, context, "zone.admins_only"))
@@ -183,7 +194,10 @@ async def set_chat_zone(update: Update, context: Context, zone: str) -> None:
     now = svc.clock()
     await svc.store.set_zone(chat, zone, now)
     local = now.astimezone(zone_info(zone)).strftime("%H:%M")
-    await reply(update, context, text(update, context, "zone.set", zone=zone, time=local))
+    body = text(update, context, "zone.set", zone=zone_label(zone), time=local)
+    if fixed_offset:
+        body += "\n\n" + text(update, context, "zone.fixed_offset")
+    await reply(update, context, body)
 
 
 async def zone_command(update: Update, context: Context) -> None:
@@ -196,9 +210,21 @@ async def zone_command(update: Update, context: Context) -> None:
             markup=region_markup(update, context),
         )
         return
+    offset = offset_zone(typed)
+    if offset is not None:
+        zone, exact = offset
+        if exact:
+            await set_chat_zone(update, context, zone, fixed_offset=zone != "UTC")
+        else:
+            await _suggest_zone(update, context, typed, zone, "zone.offset_city")
+        return
     found = find_zone(typed)
     if found is not None:
         await set_chat_zone(update, context, found)
+        return
+    usual = ABBREVIATIONS.get(typed.lower())
+    if usual is not None:
+        await _suggest_zone(update, context, typed, usual, "zone.abbreviation")
         return
     suggestion = suggest_zone(typed)
     if suggestion is None:
@@ -206,6 +232,14 @@ async def zone_command(update: Update, context: Context) -> None:
             update, context, text(update, context, "zone.unknown_no_suggestion", given=typed[:40])
         )
         return
+    await _suggest_zone(update, context, typed, suggestion, "zone.unknown")
+
+
+async def _suggest_zone(
+    update: Update, context: Context, typed: str, suggestion: str, why: str
+) -> None:
+    """What the member typed is not a zone we can take as it is: say why, and offer the one
+    they most likely meant as a button."""
     try:
         data = button_data(update, context, ZONE_FEATURE, "y", str(all_zones().index(suggestion)))
     except CallbackDataTooLong:  # pragma: no cover - indexes are short
@@ -217,7 +251,7 @@ async def zone_command(update: Update, context: Context) -> None:
     await reply(
         update,
         context,
-        text(update, context, "zone.unknown", given=typed[:40], suggestion=suggestion),
+        text(update, context, why, given=typed[:40], suggestion=suggestion),
         markup=markup,
     )
 
