@@ -99,6 +99,12 @@ async def test_an_offset_means_what_people_mean(harness: Harness) -> None:
     assert "<b>UTC-3</b> (it is 00:00 there)" in west.html
     daily = await say(sim, member, "/daily 07:30")
     assert "07:30</b> (UTC-3)" in daily.html
+    harness.clock.now = datetime(2027, 1, 5, 10, 29, tzinfo=UTC)
+    await deliver_now(harness.app)
+    assert deliveries(sim, sim.private_chat(member)) == []
+    harness.clock.now = datetime(2027, 1, 5, 10, 30, tzinfo=UTC)  # 07:30 at UTC-3
+    await deliver_now(harness.app)
+    assert len(deliveries(sim, sim.private_chat(member))) == 1
 
 
 async def test_a_half_hour_offset_or_an_abbreviation_leads_to_the_usual_city(

@@ -109,7 +109,7 @@ async def schedule(update: Update, context: Context, kind: str, minute: int) -> 
         thread_id=thread_of(update.effective_message),
         sealed_chat=svc.keyring.seal(update.effective_chat.id),
         minute=minute,
-        zone=zone_label(zone or "UTC"),
+        zone=zone or "UTC",
         last_delivered=None,
         next_due_at=next_due(minute, zone_info(zone or "UTC"), after=now, delivered=None),
         language=language(update, context),
