@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from telegram.error import (
@@ -25,9 +25,9 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.privacy import SealError
+from bot.privacy import Pseudonym, SealError
 from bot.refusals import Refusal, classify, gives_up, tells_admins
-from bot.schedule import plan, retry_at
+from bot.schedule import delivered_as_of, next_due, plan, retry_at
 from bot.services import Services
 from bot.store import Subscription
 from bot.zones import zone_info
@@ -58,6 +58,36 @@ class DeliveryReport:
     moved: int = 0  # groups that became supergroups, delivered under the new id next tick
     refused: int = 0  # refused for now (rights, a closed topic): tried again later
     replanned: int = 0  # planned afresh because the clock went back
+
+
+def rescheduled(
+    subscription: Subscription, *, minute: int, zone: str, now: datetime
+) -> Subscription:
+    """subscription at a new minute or in a new zone, due next when that first comes; a
+    day already delivered is never delivered again."""
+    local = zone_info(zone)
+    delivered = delivered_as_of(subscription.last_delivered, now, local)
+    return replace(
+        subscription,
+        minute=minute,
+        zone=zone,
+        last_delivered=delivered,
+        next_due_at=next_due(minute, local, after=now, delivered=delivered),
+    )
+
+
+async def follow_chat_zone(
+    svc: Services, chat: Pseudonym, zone: str, now: datetime
+) -> list[Subscription]:
+    """Everything scheduled into a chat (every topic) follows the chat's new zone, at the
+    same local time; what was moved, for the member to be told."""
+    moved = []
+    for subscription in await svc.store.subscriptions_of(chat):
+        if subscription.zone != zone:
+            following = rescheduled(subscription, minute=subscription.minute, zone=zone, now=now)
+            await svc.store.subscribe(following, now)
+            moved.append(following)
+    return moved
 
 
 async def deliver_due(

@@ -107,6 +107,27 @@ async def test_an_offset_means_what_people_mean(harness: Harness) -> None:
     assert len(deliveries(sim, sim.private_chat(member))) == 1
 
 
+async def test_setting_a_zone_moves_the_daily_and_says_so(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 4, 20, 0, tzinfo=UTC)
+    member = sim.add_user("Zeno", started=True)
+    chat = sim.private_chat(member)
+    subscribed = await say(sim, member, "/daily 07:00")
+    assert "07:00</b> (UTC)" in subscribed.html
+    moved = await say(sim, member, "/zone Europe/Berlin")
+    assert "keeps its time in the new zone: the daily reflection at 07:00" in moved.text
+    current = await say(sim, member, "/daily")
+    assert "07:00</b> (Europe/Berlin)" in current.html
+    harness.clock.now = datetime(2027, 1, 5, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
+    await deliver_now(harness.app)
+    assert len(deliveries(sim, chat)) == 1
+    harness.clock.now = datetime(2027, 1, 5, 7, 0, tzinfo=UTC)  # 07:00 UTC: not again
+    await deliver_now(harness.app)
+    assert len(deliveries(sim, chat)) == 1
+    again = await say(sim, member, "/zone Europe/Berlin")
+    assert "keeps its time" not in again.text, "nothing moved"
+
+
 async def test_a_half_hour_offset_or_an_abbreviation_leads_to_the_usual_city(
     harness: Harness,
 ) -> None:

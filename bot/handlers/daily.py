@@ -15,7 +15,15 @@ from datetime import date, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ExtBot
 
-from bot.delivery import NUDGE, REFLECTION, DeliveryReport, Notifier, Sender, deliver_due
+from bot.delivery import (
+    NUDGE,
+    REFLECTION,
+    DeliveryReport,
+    Notifier,
+    Sender,
+    deliver_due,
+    rescheduled,
+)
 from bot.handlers.checkin_view import mood_markup
 from bot.handlers.common import (
     HTML,
@@ -37,7 +45,7 @@ from bot.handlers.reflections import chat_zone, day_key
 from bot.priority import BROADCAST
 from bot.reflections import render_reflection
 from bot.refusals import GIVE_UP_AFTER, Refusal
-from bot.schedule import clock_text, delivered_as_of, next_due, parse_clock
+from bot.schedule import clock_text, next_due, parse_clock
 from bot.services import Services, services_of
 from bot.store import Subscription
 from bot.zones import zone_info, zone_label
@@ -115,11 +123,13 @@ async def schedule(update: Update, context: Context, kind: str, minute: int) -> 
         language=language(update, context),
     )
     existing = await svc.store.subscription(chat, kind, subscription.thread_id)
-    if existing is not None and existing.last_delivered is not None:
-        # Changing the time never gives the same day twice.
-        delivered = delivered_as_of(existing.last_delivered, now, zone_info(zone or "UTC"))
-        following = next_due(minute, zone_info(zone or "UTC"), after=now, delivered=delivered)
-        subscription = replace(subscription, last_delivered=delivered, next_due_at=following)
+    if existing is not None:  # changing the time never gives the same day twice
+        subscription = rescheduled(
+            replace(subscription, last_delivered=existing.last_delivered),
+            minute=minute,
+            zone=zone or "UTC",
+            now=now,
+        )
     await svc.store.subscribe(subscription, now)
     return zone
 

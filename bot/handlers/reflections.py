@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import CallbackDataTooLong
 from bot.dates import parse_day, shift
+from bot.delivery import follow_chat_zone
 from bot.handlers.common import (
     HTML,
     NEW_MESSAGES,
@@ -26,6 +27,7 @@ from bot.handlers.common import (
     verified_callback,
 )
 from bot.reflections import Reflection, render_reflection
+from bot.schedule import clock_text
 from bot.services import Services
 from bot.zones import (
     ABBREVIATIONS,
@@ -193,10 +195,16 @@ async def set_chat_zone(
     assert chat is not None
     now = svc.clock()
     await svc.store.set_zone(chat, zone, now)
+    moved = await follow_chat_zone(svc, chat, zone, now)
     local = now.astimezone(zone_info(zone)).strftime("%H:%M")
     body = text(update, context, "zone.set", zone=zone_label(zone), time=local)
     if fixed_offset:
         body += "\n\n" + text(update, context, "zone.fixed_offset")
+    if moved:
+        what = ", ".join(
+            text(update, context, f"stop.item_{s.kind}", time=clock_text(s.minute)) for s in moved
+        )
+        body += "\n\n" + text(update, context, "zone.moved", what=what)
     await reply(update, context, body)
 
 
