@@ -1,4 +1,5 @@
-"""Which day a member asked for: '29 Feb', 'Feb 29', '02-29', 'tomorrow' (pure)."""
+"""Which day a member asked for: '29 Feb', 'Feb 29', '02-29', '31/12', '25.12',
+'2026-03-05', '5 March 2026', 'tomorrow' (pure)."""
 
 from __future__ import annotations
 
@@ -40,9 +41,13 @@ def parse_day(text: str, today: date) -> tuple[int, int] | None:
         day = today + timedelta(days=RELATIVE[words[0]])
         return day.month, day.day
     joined = " ".join(w for w in words if w != "de")
-    found = re.fullmatch(r"(\d{1,2})[-/](\d{1,2})", joined)  # month first, as in ISO dates
+    found = re.fullmatch(r"\d{4}-(\d{1,2})-(\d{1,2})", joined)  # ISO: the year does not matter
     if found:
         return _checked(int(found.group(1)), int(found.group(2)))
+    joined = re.sub(r"(?:[-/. ]\d{4})$", "", joined)  # a year after the day: "5 March 2026"
+    found = re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})", joined)
+    if found:
+        return _numeric(int(found.group(1)), found.group(2), int(found.group(3)))
     found = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)? ([a-z]+)\.?", joined) or None
     if found:
         return _named(found.group(2), int(found.group(1)))
@@ -50,6 +55,15 @@ def parse_day(text: str, today: date) -> tuple[int, int] | None:
     if found:
         return _named(found.group(1), int(found.group(2)))
     return None
+
+
+def _numeric(first: int, separator: str, second: int) -> tuple[int, int] | None:
+    """Two numbers: a day over 12 says which is which ("31/12", "12/31"); otherwise a dot
+    is day first, as where it is written ("25.12"), and a dash or slash month first, as in
+    ISO dates ("02-29")."""
+    if first > 12 or (separator == "." and second <= 12):
+        return _checked(second, first)
+    return _checked(first, second)
 
 
 def _named(month_name: str, day: int) -> tuple[int, int] | None:

@@ -13,6 +13,8 @@ day's minute instead of waiting for a next delivery planned days ahead.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -106,9 +108,18 @@ def retry_at(minute: int, zone: ZoneInfo, *, now: datetime, day: date, refusals:
     return next_due(minute, zone, after=now, delivered=day)
 
 
+_MERIDIEM = re.compile(r"^(.*?)\s*([ap])\.?\s*m\.?$")
+
+
 def parse_clock(text: str) -> int | None:
-    """'07:30', '7:30', '7.30', '0730' or '7' -> minutes after midnight; None if not a time."""
-    cleaned = text.strip().lower().replace(".", ":").replace("h", ":")
+    """'07:30', '7:30', '7.30', '0730', '7', '19h30', '7am', '7.30 pm', '12 a.m.' -> minutes
+    after midnight; None if not a time."""
+    cleaned = text.strip().lower()
+    half = None
+    meridiem = _MERIDIEM.match(cleaned)
+    if meridiem is not None:
+        cleaned, half = meridiem.group(1), meridiem.group(2)
+    cleaned = cleaned.replace(".", ":").replace("h", ":").rstrip(":")
     if cleaned.isdigit() and len(cleaned) in (3, 4):
         cleaned = f"{cleaned[:-2]}:{cleaned[-2:]}"
     elif cleaned.isdigit() and len(cleaned) <= 2:
@@ -117,6 +128,10 @@ def parse_clock(text: str) -> int | None:
     if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
         return None
     hour, minute = int(hours), int(minutes)
+    if half is not None:  # a 12-hour clock: 12 a.m. is midnight, 12 p.m. noon
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "p" else 0)
     if hour > 23 or minute > 59:
         return None
     return hour * 60 + minute

@@ -61,7 +61,7 @@ async def test_reflection_for_a_day_its_neighbours_and_sharing(harness: Harness)
     sim = harness.sim
     harness.clock.now = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
     member = sim.add_user("Nell", started=True)
-    for typed in ("Jan 3", "3 January", "01-03"):
+    for typed in ("Jan 3", "3 January", "01-03", "3.1", "03.01.2027", "2027-01-03", "3 Jan 2027"):
         shown = await say(sim, member, f"/reflection {typed}")
         assert REFLECTIONS["01-03"].title in shown.text
     tomorrow = await say(sim, member, "/reflection tomorrow")
@@ -72,9 +72,23 @@ async def test_reflection_for_a_day_its_neighbours_and_sharing(harness: Harness)
     await sim.wait_for(lambda: REFLECTIONS["01-12"].title in tomorrow.text)
     wrong = await say(sim, member, "/reflection someday soon")
     assert "/reflection 29 Feb" in wrong.text
+    new_year_eve = await say(sim, member, "/reflection 31/12")
+    assert REFLECTIONS["12-31"].title in new_year_eve.text
     leap_day = await say(sim, member, "/reflection 29 Feb")
     assert REFLECTIONS["02-29"].title in leap_day.text
     assert leap_day.text.startswith("29 February")
+
+
+async def test_daily_takes_the_times_people_type(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Ama", started=True)
+    morning = await say(sim, member, "/daily 7am")
+    assert "every day at <b>07:00</b>" in morning.html
+    evening = await say(sim, member, "/daily 7.30pm")
+    assert "every day at <b>19:30</b>" in evening.html
+    wrong = await say(sim, member, "/daily 25 o'clock")
+    assert "couldn't read that time" in wrong.text
+    assert "25 o'clock" not in wrong.text
 
 
 async def test_a_wrong_zone_gets_a_close_suggestion(harness: Harness) -> None:

@@ -72,7 +72,12 @@ async def test_daily_check_in_nudge_arrives_and_stops(harness: Harness) -> None:
     harness.clock.now = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
     member = sim.add_user("Nudge", started=True)
     wrong = await say(sim, member, "/checkin remind later")
+    assert "couldn't read that time" in wrong.text
     assert "/checkin remind 21:30" in wrong.text
+    bare = await say(sim, member, "/checkin remind")
+    assert bare.text.startswith("Send /checkin remind and a time")
+    evening = await say(sim, member, "/checkin remind 9 pm")
+    assert "every day at <b>21:00</b> (UTC)" in evening.html
     done = await say(sim, member, "/checkin remind 21:30")
     assert "every day at <b>21:30</b> (UTC)" in done.html
     harness.clock.now = datetime(2027, 3, 1, 21, 30, tzinfo=UTC)

@@ -74,14 +74,30 @@ def test_the_catch_up_window_is_six_hours() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "minute"),
-    [("07:30", 450), ("7:30", 450), ("7.30", 450), ("0730", 450), ("7", 420), ("23:59", 1439)],
+    [
+        ("07:30", 450),
+        ("7:30", 450),
+        ("7.30", 450),
+        ("0730", 450),
+        ("7", 420),
+        ("23:59", 1439),
+        ("19h30", 1170),
+        ("7am", 420),
+        ("7 am", 420),
+        ("7.30pm", 1170),
+        ("7:30 p.m.", 1170),
+        ("12am", 0),
+        ("12 pm", 720),
+    ],
 )
 def test_clock_times(typed: str, minute: int) -> None:
     assert parse_clock(typed) == minute
     assert clock_text(minute) == f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-@pytest.mark.parametrize("typed", ["24:00", "7:3", "noon", "", "12:60", "-1"])
+@pytest.mark.parametrize(
+    "typed", ["24:00", "7:3", "noon", "", "12:60", "-1", "13pm", "0am", "pm", "7.5pm"]
+)
 def test_not_clock_times(typed: str) -> None:
     assert parse_clock(typed) is None
 
@@ -100,13 +116,23 @@ def test_not_clock_times(typed: str) -> None:
         ("yesterday", (11, 21)),
         ("today", (11, 22)),
         ("mañana", (11, 23)),
+        # A day over 12 says which number is which; a dot is day first.
+        ("31/12", (12, 31)),
+        ("12/31", (12, 31)),
+        ("13-01", (1, 13)),
+        ("25.12", (12, 25)),
+        ("05.03", (3, 5)),
+        ("2026-03-05", (3, 5)),
+        ("5 March 2026", (3, 5)),
+        ("March 5, 2026", (3, 5)),
+        ("5 de marzo de 2026", (3, 5)),
     ],
 )
 def test_days_members_type(typed: str, expected: tuple[int, int]) -> None:
     assert parse_day(typed, TODAY) == expected
 
 
-@pytest.mark.parametrize("typed", ["30 Feb", "13-01", "hello", "", "feb", "32 jan"])
+@pytest.mark.parametrize("typed", ["30 Feb", "13-13", "31/02", "hello", "", "feb", "32 jan"])
 def test_days_that_do_not_parse(typed: str) -> None:
     assert parse_day(typed, TODAY) is None
 

@@ -75,9 +75,12 @@ async def _remind(update: Update, context: Context, args: list[str]) -> None:
         key = "checkin.remind_off" if removed else "checkin.remind_none"
         await reply(update, context, text(update, context, key))
         return
-    minute = parse_clock(args[0]) if len(args) == 1 else None
-    if minute is None:
+    if not args:
         await reply(update, context, text(update, context, "checkin.remind_usage"))
+        return
+    minute = parse_clock(" ".join(args))
+    if minute is None:
+        await reply(update, context, text(update, context, "checkin.remind_bad_time"))
         return
     zone = await schedule(update, context, NUDGE, minute)
     body = text(
