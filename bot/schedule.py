@@ -14,7 +14,6 @@ day's minute instead of waiting for a next delivery planned days ahead.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
