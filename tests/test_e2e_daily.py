@@ -91,6 +91,30 @@ async def test_daily_takes_the_times_people_type(harness: Harness) -> None:
     assert "25 o'clock" not in wrong.text
 
 
+async def test_in_a_group_only_admins_are_offered_the_zone_picker(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 5, 12, 0, tzinfo=UTC)
+    admin, member = sim.add_user("Ada"), sim.add_user("Mo")
+    group = sim.add_group("Evening", members=[member], admins=[admin], bot_is_admin=True)
+    refused = await say(sim, member, "/zone", chat=group)
+    assert "Only the group's admins" in refused.text
+    assert refused.buttons == []
+    typed = await say(sim, member, "/zone Europe/Berlin", chat=group)
+    assert "Only the group's admins" in typed.text
+    picker = await say(sim, admin, "/zone", chat=group)
+    assert button_labels(picker)[0] == "Americas"
+    query = sim.press_button(member, picker, index=1)
+    await sim.wait_for(lambda: query in sim.callback_answers)
+    assert sim.callback_answers[query]["show_alert"]
+    assert "Only the group's admins" in sim.callback_answers[query]["text"]
+    assert "Pick the city" not in picker.text, "a member's tap changes nothing"
+    set_by_admin = await say(sim, admin, "/zone Europe/Berlin", chat=group)
+    assert "<b>Europe/Berlin</b>" in set_by_admin.html
+    shown = await say(sim, member, "/zone", chat=group)
+    assert "This chat's time zone is <b>Europe/Berlin</b> (it is 13:00 there)" in shown.html
+    assert "Only the group's admins" in shown.text
+
+
 async def test_a_wrong_zone_gets_a_close_suggestion(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Oto", started=True)

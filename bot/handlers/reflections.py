@@ -210,13 +210,13 @@ async def set_chat_zone(
 
 async def zone_command(update: Update, context: Context) -> None:
     typed = " ".join(context.args or []).strip()
+    # In a group only admins may change it: say so before any picker, not two taps in.
+    may_change = is_private(update) or await is_group_admin(update, context)
     if not typed:
-        await reply(
-            update,
-            context,
-            text(update, context, "zone.prompt"),
-            markup=region_markup(update, context),
-        )
+        await _show_zone(update, context, may_change)
+        return
+    if not may_change:
+        await reply(update, context, text(update, context, "zone.admins_only"))
         return
     offset = offset_zone(typed)
     if offset is not None:
@@ -241,6 +241,21 @@ async def zone_command(update: Update, context: Context) -> None:
         )
         return
     await _suggest_zone(update, context, typed, suggestion, "zone.unknown")
+
+
+async def _show_zone(update: Update, context: Context, may_change: bool) -> None:
+    """Bare /zone: the zone now, if there is one; then the picker, or who may change it."""
+    zone = await chat_zone(update, context)
+    parts = []
+    if zone is not None:
+        local = services(context).clock().astimezone(zone_info(zone)).strftime("%H:%M")
+        parts.append(text(update, context, "zone.current", zone=zone_label(zone), time=local))
+    if not may_change:
+        parts.append(text(update, context, "zone.admins_only"))
+        await reply(update, context, "\n\n".join(parts))
+        return
+    parts.append(text(update, context, "zone.prompt"))
+    await reply(update, context, "\n\n".join(parts), markup=region_markup(update, context))
 
 
 async def _suggest_zone(
@@ -269,6 +284,9 @@ async def on_zone_button(update: Update, context: Context) -> None:
     if verified is None:
         return
     query, data = verified
+    if not is_private(update) and not await is_group_admin(update, context):
+        await query.answer(text(update, context, "zone.admins_only"), show_alert=True)
+        return
     await query.answer()
     args = data.args
     regions = list(PICKER.values())
