@@ -247,7 +247,6 @@ class Store(Protocol):
     ) -> Subscription | None: ...
     async def subscriptions_of(self, chat: Pseudonym) -> list[Subscription]: ...
     async def unsubscribe(self, chat: Pseudonym, kind: str, thread_id: int | None) -> int: ...
-    async def unsubscribe_all(self, chat: Pseudonym) -> int: ...
     async def due(self, now: datetime, limit: int) -> list[Subscription]: ...
     async def reschedule(
         self,
@@ -619,10 +618,6 @@ class SqliteStore:
         return await self._delete_subscriptions(
             "pseudonym = ? AND kind = ? AND thread_id = ?", (chat, kind, thread_id or NO_THREAD)
         )
-
-    async def unsubscribe_all(self, chat: Pseudonym) -> int:
-        """Remove every subscription of a chat, in every topic (/stop, a blocked bot)."""
-        return await self._delete_subscriptions("pseudonym = ?", (chat,))
 
     async def _delete_subscriptions(self, where: str, values: tuple[object, ...]) -> int:
         query = f"DELETE FROM subscriptions WHERE {where}"  # noqa: S608 - fixed clauses above

@@ -326,6 +326,33 @@ async def test_stop_stops_everything_and_says_what(harness: Harness) -> None:
     assert "no daily reflection here to stop" in off.text
 
 
+async def test_stop_in_a_forum_topic_stops_that_topic_and_names_the_rest(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    admin = sim.add_user("Yara")
+    forum = sim.add_group("Fellowship", admins=[admin], bot_is_admin=True, forum=True)
+    morning = sim.add_topic(forum, "Morning", by=admin)
+    evening = sim.add_topic(forum, "Evening", by=admin)
+    await say(sim, admin, "/daily 07:00", chat=forum, thread_id=morning)
+    await say(sim, admin, "/daily 21:00", chat=forum, thread_id=evening)
+    stopped = await say(sim, admin, "/stop", chat=forum, thread_id=morning)
+    assert "the daily reflection at 07:00" in stopped.text
+    assert "Still coming in other topics of this group: the daily reflection at 21:00" in (
+        stopped.text
+    )
+    still = await say(sim, admin, "/daily", chat=forum, thread_id=evening)
+    assert "21:00" in still.text
+    nothing = await say(sim, admin, "/stop", chat=forum, thread_id=morning)
+    assert "Nothing was scheduled here" in nothing.text
+    assert "/stop all" in nothing.text
+    everything = await say(sim, admin, "/stop all", chat=forum, thread_id=morning)
+    assert "the daily reflection at 21:00" in everything.text
+    assert "other topics" not in everything.text
+    gone = await say(sim, admin, "/daily", chat=forum, thread_id=evening)
+    assert "When would you like the daily reflection here?" in gone.text
+
+
 async def test_forget_erases_the_zone_and_the_subscription(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Yusuf", started=True)

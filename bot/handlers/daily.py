@@ -197,7 +197,8 @@ async def on_button(update: Update, context: Context) -> None:
 
 
 async def stop_command(update: Update, context: Context) -> None:
-    """Stops every scheduled message to this chat, in every topic, and says what."""
+    """Stops what is scheduled here and says what. In a forum topic, only this topic's,
+    naming what still comes in the others; `/stop all` stops every topic's."""
     svc = services(context)
     chat = chat_pseudonym(update, context)
     if chat is None:
@@ -205,15 +206,28 @@ async def stop_command(update: Update, context: Context) -> None:
     if not is_private(update) and not await is_group_admin(update, context):
         await reply(update, context, text(update, context, "stop.admins_only"))
         return
-    stopping = await svc.store.subscriptions_of(chat)
-    await svc.store.unsubscribe_all(chat)
-    if not stopping:
-        await reply(update, context, text(update, context, "stop.nothing"))
-        return
-    what = ", ".join(
-        text(update, context, f"stop.item_{s.kind}", time=clock_text(s.minute)) for s in stopping
-    )
-    await reply(update, context, text(update, context, "stop.done", what=what))
+    everywhere = [word.lower() for word in context.args or []] == ["all"]
+    thread = thread_of(update.effective_message)
+    scheduled = await svc.store.subscriptions_of(chat)
+    stopping = [s for s in scheduled if everywhere or s.thread_id == thread]
+    elsewhere = [s for s in scheduled if s not in stopping]
+    for subscription in stopping:
+        await svc.store.unsubscribe(chat, subscription.kind, subscription.thread_id)
+
+    def listed(subscriptions: list[Subscription]) -> str:
+        return ", ".join(
+            text(update, context, f"stop.item_{s.kind}", time=clock_text(s.minute))
+            for s in subscriptions
+        )
+
+    parts = [
+        text(update, context, "stop.done", what=listed(stopping))
+        if stopping
+        else text(update, context, "stop.nothing")
+    ]
+    if elsewhere:
+        parts.append(text(update, context, "stop.elsewhere", what=listed(elsewhere)))
+    await reply(update, context, "\n\n".join(parts))
 
 
 def delivery_text(svc: Services, subscription: Subscription, day: date) -> str:
