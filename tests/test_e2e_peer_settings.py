@@ -80,6 +80,8 @@ async def test_daily_check_in_nudge_arrives_and_stops(harness: Harness) -> None:
     assert "every day at <b>21:00</b> (UTC)" in evening.html
     done = await say(sim, member, "/checkin remind 21:30")
     assert "every day at <b>21:30</b> (UTC)" in done.html
+    current = await say(sim, member, "/checkin remind")
+    assert "A check-in nudge comes here every day at <b>21:30</b> (UTC)" in current.html
     harness.clock.now = datetime(2027, 3, 1, 21, 30, tzinfo=UTC)
     report = await deliver_now(harness.app)
     assert report.sent == 1
@@ -100,9 +102,15 @@ async def test_shift_length_cap_and_off(harness: Harness) -> None:
     sim = harness.sim
     listener = await approved_listener(harness, "Shift", moderators_chat(sim))
     longer = await say(sim, listener, "/listen 20h")
-    assert "<b>12 h</b>" in longer.html  # never more than twelve hours
+    assert "<b>12 h</b>" in longer.html  # never more than twelve hours, and said so
+    assert "A shift is at most 12 hours" in longer.text
     capped = await say(sim, listener, "/listen cap 1")
-    assert "up to <b>1</b> chats" in capped.html
+    assert "up to <b>1</b> chats this shift" in capped.html
+    assert "at most" not in capped.text
+    harness.clock.advance(timedelta(hours=1))
+    current = await say(sim, listener, "/listen")
+    assert "on shift as a peer listener for another <b>11 h</b>" in current.html
+    assert "up to <b>1</b> chats this shift" in current.html
     wrong = await say(sim, listener, "/listen forever")
     assert "/listen 2h" in wrong.text
     off = await say(sim, listener, "/listen off")

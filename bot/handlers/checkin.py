@@ -75,8 +75,19 @@ async def _remind(update: Update, context: Context, args: list[str]) -> None:
         key = "checkin.remind_off" if removed else "checkin.remind_none"
         await reply(update, context, text(update, context, key))
         return
-    if not args:
-        await reply(update, context, text(update, context, "checkin.remind_usage"))
+    if not args:  # bare: the nudge now, if there is one, and how to change it
+        existing = await services(context).store.subscription(chat, NUDGE, None)
+        body = text(update, context, "checkin.remind_usage")
+        if existing is not None:
+            current = text(
+                update,
+                context,
+                "checkin.remind_current",
+                time=clock_text(existing.minute),
+                zone=zone_label(existing.zone),
+            )
+            body = f"{current}\n\n{body}"
+        await reply(update, context, body)
         return
     minute = parse_clock(" ".join(args))
     if minute is None:

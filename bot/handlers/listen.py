@@ -80,21 +80,34 @@ async def listen_command(update: Update, context: Context) -> None:
         return
     peers = room(context)
     current = peers.matchmaker.listeners.get(who)
+    if not args and current is not None:  # bare, on shift: the shift as it is
+        left = _hours_text(current.until - services(context).clock())
+        body = text(update, context, "listen.current", hours=left, cap=current.cap)
+        await reply(update, context, body)
+        return
     duration, cap = DEFAULT_SHIFT, current.cap if current else DEFAULT_CAP
+    capped = False
     if len(args) == 2 and args[0] == "cap" and args[1].isdigit() and 1 <= int(args[1]) <= MAX_CAP:
         cap = int(args[1])
         if current is not None:
             duration = current.until - services(context).clock()
     elif len(args) == 1 and parse_duration(args[0]) is not None:
-        duration = min(parse_duration(args[0]) or DEFAULT_SHIFT, MAX_SHIFT)
+        asked = parse_duration(args[0]) or DEFAULT_SHIFT
+        duration, capped = min(asked, MAX_SHIFT), asked > MAX_SHIFT
     elif args:
         await reply(update, context, text(update, context, "listen.usage"))
         return
-    await _start_if_allowed(update, context, who, duration, cap)
+    await _start_if_allowed(update, context, who, duration, cap, capped=capped)
 
 
 async def _start_if_allowed(
-    update: Update, context: Context, who: Pseudonym, duration: timedelta, cap: int
+    update: Update,
+    context: Context,
+    who: Pseudonym,
+    duration: timedelta,
+    cap: int,
+    *,
+    capped: bool = False,
 ) -> None:
     svc = services(context)
     record = await svc.store.listener(who)
@@ -106,7 +119,7 @@ async def _start_if_allowed(
         await _show_guide(update, context)
         return
     if record.status == "approved" or svc.settings.listeners == "open":
-        await start_shift(update, context, who, duration, cap)
+        await start_shift(update, context, who, duration, cap, capped=capped)
     elif record.status == "pending":
         await reply(update, context, text(update, context, "listen.pending"))
     else:
@@ -132,8 +145,15 @@ async def _show_guide(update: Update, context: Context) -> None:
 
 
 async def start_shift(
-    update: Update, context: Context, who: Pseudonym, duration: timedelta, cap: int
+    update: Update,
+    context: Context,
+    who: Pseudonym,
+    duration: timedelta,
+    cap: int,
+    *,
+    capped: bool = False,
 ) -> None:
+    """On shift for duration (capped: longer was asked, and the member is told the most)."""
     svc, peers = services(context), room(context)
     chat = update.effective_chat
     assert chat is not None
@@ -144,9 +164,10 @@ async def start_shift(
         session = PeerSession(who, LISTENING, svc.keyring.seal(chat.id))
         await svc.store.set_peer_session(session, svc.clock())
     hours = _hours_text(listener.until - svc.clock())
-    await reply(
-        update, context, text(update, context, "listen.available", hours=hours, cap=listener.cap)
-    )
+    body = text(update, context, "listen.available", hours=hours, cap=listener.cap)
+    if capped:
+        body += "\n\n" + text(update, context, "listen.capped")
+    await reply(update, context, body)
     await match(context.application)
 
 
