@@ -160,6 +160,15 @@ async def test_crisis_language_in_the_relay_on_both_sides(harness: Harness) -> N
     await bot_says(sim, sim.private_chat(listener), "talk to someone right now")
 
 
+async def test_checkin_in_a_live_chat_says_so_before_any_question(harness: Harness) -> None:
+    sim = harness.sim
+    _, member = await live_chat(harness, "Kai", "Lena")
+    answer = await say(sim, member, "/checkin")
+    assert answer.text.startswith("You're already in a chat with")
+    assert "How are you, right now?" not in answer.text
+    assert answer.buttons == []
+
+
 async def test_end_way_back_and_deleting_the_copies(harness: Harness) -> None:
     sim = harness.sim
     listener, member = await live_chat(harness, "Iris", "Jonas")

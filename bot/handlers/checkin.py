@@ -56,6 +56,13 @@ async def checkin_command(update: Update, context: Context) -> None:
     if args:
         await reply(update, context, text(update, context, "checkin.usage"))
         return
+    # In a live peer chat already: say so first, not after both questions.
+    who = member_pseudonym(update, context)
+    pair = None if who is None else room(context).matchmaker.pair_of(who)
+    if who is not None and pair is not None:
+        alias = pair.alias_of(pair.other(who))
+        await reply(update, context, text(update, context, "peer.already_chatting", alias=alias))
+        return
     await ask_mood(update, context)
 
 
