@@ -73,6 +73,20 @@ async def test_queue_next_done_and_timer(harness: Harness) -> None:
     assert "Nobody is waiting to share" in empty.text
 
 
+async def test_pass_from_whoever_has_the_floor_ends_their_share(harness: Harness) -> None:
+    sim = harness.sim
+    group, admin, (ana, *_) = group_with(sim)
+    await start(sim, admin, group)
+    await say(sim, ana, "/share", chat=group)
+    called = await say(sim, admin, "/next", chat=group)
+    assert "Ana, you have the floor" in called.text
+    passed = await say(sim, ana, "/pass", chat=group)
+    assert "Thank you, Ana" in passed.text
+    assert "not in the queue" not in passed.text
+    empty = await say(sim, admin, "/next", chat=group)
+    assert "Nobody is waiting to share" in empty.text
+
+
 async def test_a_group_meeting_and_a_topic_meeting_run_side_by_side(harness: Harness) -> None:
     sim = harness.sim
     forum, admin, (ana, ben, _, _) = group_with(sim, forum=True)

@@ -342,7 +342,9 @@ async def pass_command(update: Update, context: Context) -> None:
     meeting, hand = meeting_here(update, context), hand_of(update)
     if meeting is None or hand is None:
         return
-    if meeting.lower_hand(hand.user_id):
+    if meeting.is_sharing(hand.user_id):  # passing with the floor: the share is done
+        await finish_share(update, context)
+    elif meeting.lower_hand(hand.user_id):
         await notice(
             update, context, text(update, context, "meeting.hand_lowered", name=hand.first_name)
         )
