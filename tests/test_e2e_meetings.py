@@ -87,6 +87,16 @@ async def test_pass_from_whoever_has_the_floor_ends_their_share(harness: Harness
     assert "Nobody is waiting to share" in empty.text
 
 
+async def test_group_commands_in_a_private_chat_say_where_they_work(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Pia", started=True)
+    for command in ("/share", "/done", "/pass", "/queue", "/next", "/meeting start"):
+        answer = await say(sim, member, command)
+        assert answer.text.startswith("Meetings happen in groups"), command
+    settings = await say(sim, member, "/settings")
+    assert "send it in the group" in settings.text
+
+
 async def test_a_group_meeting_and_a_topic_meeting_run_side_by_side(harness: Harness) -> None:
     sim = harness.sim
     forum, admin, (ana, ben, _, _) = group_with(sim, forum=True)

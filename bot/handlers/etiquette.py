@@ -400,7 +400,7 @@ async def _bot_can_delete(update: Update, context: Context) -> bool:
 async def settings_command(update: Update, context: Context) -> None:
     """Everything a group has chosen, in one message, for anyone to see."""
     if is_private(update):
-        await reply(update, context, text(update, context, "etiquette.groups_only"))
+        await reply(update, context, text(update, context, "etiquette.settings_in_groups"))
         return
     svc = services(context)
     settings = await settings_here(update, context)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -148,9 +148,6 @@ def _format_names(formats: dict[str, MeetingFormat]) -> str:
 
 
 async def meeting_command(update: Update, context: Context) -> None:
-    if is_private(update):
-        await reply(update, context, text(update, context, "meeting.groups_only"))
-        return
     args = context.args or []
     action = args[0].lower() if args else ""
     rest = args[1:]
@@ -446,6 +443,21 @@ async def resume_meetings(app: App) -> None:
             logger.info("could not tell a meeting about the restart: %s", type(error).__name__)
 
 
+Command = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def _in_groups(callback: Command) -> Command:
+    """A meeting command sent in a private chat is told where meetings happen."""
+
+    async def in_groups(update: Update, context: Context) -> None:
+        if is_private(update):
+            await reply(update, context, text(update, context, "meeting.groups_only"))
+            return
+        await callback(update, context)
+
+    return in_groups
+
+
 def register(application: App) -> None:
     for name, callback in (
         ("meeting", meeting_command),
@@ -455,7 +467,7 @@ def register(application: App) -> None:
         ("queue", queue_command),
         ("next", next_command),
     ):
-        application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES))
+        application.add_handler(CommandHandler(name, _in_groups(callback), filters=NEW_MESSAGES))
     assert application.job_queue is not None
     application.job_queue.run_repeating(
         timer_tick, interval=TIMER_TICK, first=TIMER_TICK, name="meeting-timer"
