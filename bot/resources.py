@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.catalog import Catalog, CrisisLine, Region
+from bot.textfold import fold
 
 INTERNATIONAL = "INT"
 
@@ -40,6 +41,25 @@ def resolve_region(chosen: str | None, operator_default: str | None) -> str | No
 
 def is_known_region(catalog: Catalog, code: str) -> bool:
     return code == INTERNATIONAL or code in catalog.crisis_lines.regions
+
+
+def find_region(catalog: Catalog, typed: str) -> str | None:
+    """The region a member typed: its code ("GB") or its name in any language the buttons
+    show ("United Kingdom", "Reino Unido", "espana"), forgiving case and accents."""
+    wanted = fold(" ".join(typed.split()))
+    if not wanted:
+        return None
+    if is_known_region(catalog, wanted.upper()):
+        return wanted.upper()
+    for code, region in catalog.crisis_lines.regions.items():
+        if wanted in (fold(name) for name in region.name.every):
+            return code
+    international = (
+        catalog.text("resources.international_button", lang) for lang in catalog.languages
+    )
+    if wanted in (fold(name) for name in international):
+        return INTERNATIONAL
+    return None
 
 
 def region_codes(catalog: Catalog) -> list[str]:

@@ -132,6 +132,15 @@ async def test_resources_with_a_region_code(harness: Harness) -> None:
     assert "911" in reply.text
 
 
+async def test_resources_with_a_country_named_as_the_buttons_show_it(harness: Harness) -> None:
+    member = harness.sim.add_user("Sol", started=True, language_code="es")
+    for typed in ("United Kingdom", "reino unido", "Reino Unido"):
+        reply = await say(harness.sim, member, f"/resources {typed}")
+        assert "116 123" in reply.text, typed
+    spain = await say(harness.sim, member, "/resources espana")
+    assert "024" in spain.text
+
+
 async def test_resources_with_a_wrong_code_explains_kindly(harness: Harness) -> None:
     member = harness.sim.add_user("Sam", started=True)
     reply = await say(harness.sim, member, "/resources narnia")

@@ -33,7 +33,7 @@ from bot.resources import (
     INTERNATIONAL,
     AnswerKind,
     Rendered,
-    is_known_region,
+    find_region,
     region_codes,
     render,
     resolve_region,
@@ -109,8 +109,8 @@ async def show_resources(update: Update, context: Context) -> None:
     catalog = services(context).catalog
     chosen: str | None = None
     if context.args:
-        chosen = " ".join(context.args).strip().upper()
-        if not is_known_region(catalog, chosen):
+        chosen = find_region(catalog, " ".join(context.args))
+        if chosen is None:
             # Never the member's words back: they may be anything, a crisis included.
             codes = ", ".join(region_codes(catalog))
             await reply(
