@@ -110,7 +110,8 @@ async def test_a_group_meeting_and_a_topic_meeting_run_side_by_side(harness: Har
     in_b = await say(sim, ben, "/share", chat=forum, thread_id=topic_b)
     assert "number 1" in in_b.text
     ended = await say(sim, admin, "/meeting end", chat=forum, thread_id=topic_a)
-    assert "everything about it is gone" in ended.text
+    assert "I keep no minutes, no attendance and no shares" in ended.text
+    assert "Telegram history" in ended.text
     assert ended.thread_id == topic_a
     still = await say(sim, ben, "/queue", chat=forum, thread_id=topic_b)
     assert "1. Ben" in still.text
@@ -205,7 +206,8 @@ async def test_a_meeting_survives_a_restart_and_asks_for_hands_again(harness: Ha
     queue = await say(sim, ana, "/queue", chat=group)
     assert "Nobody has a hand up" in queue.text
     ended = await say(sim, admin, "/meeting end", chat=group)
-    assert "everything about it is gone" in ended.text
+    assert "I keep no minutes, no attendance and no shares" in ended.text
+    assert "Telegram history" in ended.text
     assert await harness.services.store.meetings(harness.clock()) == []
 
 
