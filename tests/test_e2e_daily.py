@@ -115,6 +115,14 @@ async def test_in_a_group_only_admins_are_offered_the_zone_picker(harness: Harne
     assert "Only the group's admins" in shown.text
 
 
+async def test_a_spanish_date_reads_as_spanish(harness: Harness) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 11, 22, 12, 0, tzinfo=UTC)
+    member = sim.add_user("Lucía", started=True, language_code="es")
+    today = await say(sim, member, "/today")
+    assert today.text.startswith("22 de noviembre")
+
+
 async def test_a_wrong_zone_gets_a_close_suggestion(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Oto", started=True)

@@ -41,7 +41,7 @@ from bot.handlers.common import (
     thread_of,
     verified_callback,
 )
-from bot.handlers.reflections import chat_zone, day_key
+from bot.handlers.reflections import chat_zone, date_text, day_key
 from bot.priority import BROADCAST
 from bot.reflections import render_reflection
 from bot.refusals import GIVE_UP_AFTER, Refusal
@@ -234,8 +234,8 @@ def delivery_text(svc: Services, subscription: Subscription, day: date) -> str:
     """What a subscription receives: the reflection for the local day delivered."""
     reflection = svc.reflections[day_key(day.month, day.day)]
     lang = subscription.language
-    months = svc.catalog.text("reflections.months", lang).split()
-    return render_reflection(svc.catalog, lang, reflection, f"{day.day} {months[day.month - 1]}")
+    when = date_text(svc, lang, day.month, day.day)
+    return render_reflection(svc.catalog, lang, reflection, when)
 
 
 def _sender(bot: ExtBot[str], svc: Services) -> Sender:

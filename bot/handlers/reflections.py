@@ -49,8 +49,8 @@ def day_key(month: int, day: int) -> str:
 
 
 def date_text(svc: Services, lang: str, month: int, day: int) -> str:
-    months = svc.catalog.text("reflections.months", lang).split()
-    return f"{day} {months[month - 1]}"
+    month_name = svc.catalog.text("reflections.months", lang).split()[month - 1]
+    return svc.catalog.text("reflections.date", lang, day=str(day), month=month_name)
 
 
 def local_today(zone: str | None, now: datetime) -> date:
