@@ -160,6 +160,22 @@ async def test_crisis_language_in_the_relay_on_both_sides(harness: Harness) -> N
     await bot_says(sim, sim.private_chat(listener), "talk to someone right now")
 
 
+async def test_checkin_words_too_long_for_the_listener_are_said_to_be_cut(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    member = sim.add_user("Mara", started=True)
+    chat = sim.private_chat(member)
+    ask = await say(sim, member, "/checkin")
+    press(sim, member, ask, "Having a rough time")
+    await bot_says(sim, chat, "What would help", after=ask.message_id)
+    short = await say(sim, member, "it has been a long week")
+    assert "first 1000 characters" not in short.text
+    long = await say(sim, member, "and then " * 130)
+    assert long.text.startswith("Before the chat starts, your listener sees only the first 1000")
+    assert "Your words stay with me" in long.text
+
+
 async def test_checkin_in_a_live_chat_says_so_before_any_question(harness: Harness) -> None:
     sim = harness.sim
     _, member = await live_chat(harness, "Kai", "Lena")

@@ -192,6 +192,11 @@ async def checkin_words(update: Update, context: Context) -> None:
     room_left = MAX_CHECKIN_WORDS - len(checkin.words)
     if room_left > 0:
         checkin.words = (checkin.words + "\n" + message.text[:room_left]).strip()
+    # Say so when some of it will not reach the listener, rather than cut it in silence.
+    cut = len(message.text) > max(room_left, 0)
+    told_of_cut = (
+        text(update, context, "checkin.words_cut", limit=MAX_CHECKIN_WORDS) + "\n\n" if cut else ""
+    )
     verdict = verdict_of(context, update)
     waiting = peers.matchmaker.position(who) > 0
     if verdict is not None and verdict.level is Level.CRISIS:
@@ -199,12 +204,14 @@ async def checkin_words(update: Update, context: Context) -> None:
         if waiting:
             peers.matchmaker.ask(who, services(context).clock(), crisis=True)
     if waiting:
-        await reply(update, context, text(update, context, "peer.words_while_waiting"))
+        body = told_of_cut + text(update, context, "peer.words_while_waiting")
+        await reply(update, context, body)
         return
     chat = update.effective_chat
     assert chat is not None
     markup = help_markup(services(context), chat.id, language(update, context))
-    await reply(update, context, text(update, context, "checkin.words_noted"), markup=markup)
+    body = told_of_cut + text(update, context, "checkin.words_noted")
+    await reply(update, context, body, markup=markup)
 
 
 async def discreet_command(update: Update, context: Context) -> None:
