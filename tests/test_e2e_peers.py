@@ -197,7 +197,8 @@ async def test_end_way_back_and_deleting_the_copies(harness: Harness) -> None:
     await bot_says(sim, sim.private_chat(listener), "Thank you for listening")
     offer = await bot_says(sim, sim.private_chat(member), "delete my copies")
     copy = await bot_says(sim, sim.private_chat(member), "glad you reached out")
-    press(sim, member, offer, "Delete this chat's messages")
+    assert "only you can delete them" in offer.text
+    press(sim, member, offer, "Delete my copies")
     done = await bot_says(sim, sim.private_chat(member), "I deleted")
     assert "deleted 2 of my messages" in done.text, done.text
     assert copy.deleted
