@@ -87,6 +87,20 @@ async def test_pass_from_whoever_has_the_floor_ends_their_share(harness: Harness
     assert "Nobody is waiting to share" in empty.text
 
 
+async def test_a_meeting_where_the_bot_cannot_see_messages_tells_the_chair(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    chair, ana = sim.add_user("Chair"), sim.add_user("Ana")
+    blind = sim.add_group("Quiet Group", members=[ana], admins=[chair], bot_is_admin=False)
+    opening = await say(sim, chair, "/meeting start", chat=blind)
+    assert "I can't see members' messages in this group" in opening.text
+    assert "make me an admin" in opening.text
+    group, admin, _ = group_with(sim)
+    seen = await start(sim, admin, group)
+    assert "can't see members' messages" not in seen.text
+
+
 async def test_group_commands_in_a_private_chat_say_where_they_work(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Pia", started=True)

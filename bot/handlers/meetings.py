@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import ChatMember, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler
 
@@ -199,9 +199,27 @@ async def _start(update: Update, context: Context, args: list[str]) -> None:
     await svc.store.save_meeting(record, svc.clock())
     minutes = record.timer_minutes
     started = text(update, context, "meeting.started", name=chosen.name, minutes=minutes)
-    await reply(update, context, f"{html.escape(chosen.opening)}\n\n{started}")
+    body = f"{html.escape(chosen.opening)}\n\n{started}"
+    if not await _sees_members(update, context):
+        body += "\n\n" + text(update, context, "meeting.cannot_see")
+    await reply(update, context, body)
     if len(args) > 1:
         await _topic(update, context, args[1:])
+
+
+async def _sees_members(update: Update, context: Context) -> bool:
+    """Whether members' messages reach the bot here: it is an admin, or its privacy mode
+    is off. Otherwise "!", "[done]" and crosstalk pass it by. Unknown counts as yes."""
+    if context.bot.can_read_all_group_messages:
+        return True
+    chat = update.effective_chat
+    assert chat is not None
+    try:
+        member = await context.bot.get_chat_member(chat.id, context.bot.id)
+    except TelegramError as error:
+        logger.info("could not ask for the bot's rights in a group: %s", type(error).__name__)
+        return True
+    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
 async def _end(update: Update, context: Context, args: list[str]) -> None:
