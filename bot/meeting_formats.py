@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.meetings import DEFAULT_TIMER, MAX_TIMER_MINUTES
 from bot.problems import ContentError, Problem, line_of, toml_error_line
 
 MEETINGS_DIR = Path(__file__).parent / "content" / "meetings"
@@ -16,6 +17,8 @@ DEFAULT_FORMAT = "open-discussion"
 MAX_NAME, MAX_SUMMARY, MAX_OPENING, MAX_CLOSING = 40, 140, 3000, 1500
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 _KEYS = {"id", "name", "summary", "crosstalk", "opening", "closing"}
+# Optional: how long each share is given, in minutes (the share timer's default).
+_SHARE_MINUTES = "share_minutes"
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class MeetingFormat:
     crosstalk: bool  # True: the format permits crosstalk, and etiquette stays quiet
     opening: str  # plain text
     closing: str
+    share_minutes: int = int(DEFAULT_TIMER.total_seconds() // 60)
 
 
 def parse_format(path: Path) -> tuple[MeetingFormat | None, list[Problem]]:
@@ -42,8 +46,8 @@ def parse_format(path: Path) -> tuple[MeetingFormat | None, list[Problem]]:
     def complain(key: str, message: str) -> None:
         problems.append(Problem(path, line_of(text, key), message))
 
-    if set(data) != _KEYS:
-        missing, extra = _KEYS - set(data), set(data) - _KEYS
+    if set(data) - {_SHARE_MINUTES} != _KEYS:
+        missing, extra = _KEYS - set(data), set(data) - _KEYS - {_SHARE_MINUTES}
         complain(
             "id", f"keys must be {sorted(_KEYS)}; missing {sorted(missing)}, extra {sorted(extra)}"
         )
@@ -61,6 +65,9 @@ def parse_format(path: Path) -> tuple[MeetingFormat | None, list[Problem]]:
             complain(key, f"{key} must be text of 1-{limit} characters")
     if not isinstance(data["crosstalk"], bool):
         complain("crosstalk", "crosstalk must be true or false")
+    share_minutes = data.get(_SHARE_MINUTES, MeetingFormat.share_minutes)
+    if type(share_minutes) is not int or not 1 <= share_minutes <= MAX_TIMER_MINUTES:
+        complain(_SHARE_MINUTES, f"share_minutes must be a whole number, 1-{MAX_TIMER_MINUTES}")
     if problems:
         return None, problems
     return MeetingFormat(
@@ -70,6 +77,7 @@ def parse_format(path: Path) -> tuple[MeetingFormat | None, list[Problem]]:
         data["crosstalk"],
         data["opening"].strip(),
         data["closing"].strip(),
+        share_minutes,
     ), []
 
 

@@ -101,6 +101,22 @@ async def test_a_meeting_where_the_bot_cannot_see_messages_tells_the_chair(
     assert "can't see members' messages" not in seen.text
 
 
+async def test_each_format_gives_its_own_share_time(harness: Harness) -> None:
+    sim = harness.sim
+    group, admin, (ana, *_) = group_with(sim)
+    opening = await say(sim, admin, "/meeting start speaker", chat=group)
+    assert "around twenty minutes" in opening.text
+    assert "share timer is 20 minutes" in opening.text
+    await say(sim, ana, "/share", chat=group)
+    await say(sim, admin, "/next", chat=group)
+    harness.clock.advance(timedelta(minutes=19))
+    await timer_tick_now(harness.app)
+    assert [m for m in sim.messages(group) if "share time has passed" in (m.text or "")] == []
+    harness.clock.advance(timedelta(minutes=2))
+    await timer_tick_now(harness.app)
+    await bot_says(sim, group, "Ana, your share time has passed")
+
+
 async def test_group_commands_in_a_private_chat_say_where_they_work(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Pia", started=True)

@@ -15,7 +15,7 @@ import pytest
 from bot.catalog import Catalog
 from bot.library import MAX_WORDS, MIN_WORDS, load_library, parse_reading
 from bot.library_view import render_copy, render_reading
-from bot.meeting_formats import load_formats
+from bot.meeting_formats import load_formats, parse_format
 from bot.problems import ContentError
 from bot.reflections import load_reflections, missing_days, render_reflection
 from bot.search import LibrarySearch, stem
@@ -252,3 +252,24 @@ def test_every_reflection_renders_within_telegram_s_limits(key: str) -> None:
         rendered = render_reflection(CATALOG, language, REFLECTIONS[key], "5 January")
         plain, _ = parse_html(rendered)
         assert 1 <= utf16_len(plain) <= TELEGRAM_TEXT_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("line", "minutes"), [("", 3), ("share_minutes = 20", 20), ("share_minutes = 0", None)]
+)
+def test_a_format_may_give_its_own_share_time(
+    tmp_path: Path, line: str, minutes: int | None
+) -> None:
+    path = tmp_path / "long-share.toml"
+    path.write_text(
+        'id = "long-share"\nname = "Long"\nsummary = "One long share."\ncrosstalk = false\n'
+        f'{line}\nopening = "Hello. What is said here stays here."\nclosing = "Goodbye."\n',
+        encoding="utf-8",
+    )
+    found, problems = parse_format(path)
+    if minutes is None:
+        assert found is None
+        assert "share_minutes" in problems[0].message
+    else:
+        assert found is not None
+        assert found.share_minutes == minutes

@@ -37,7 +37,7 @@ from bot.handlers.common import (
     thread_of,
 )
 from bot.meeting_formats import DEFAULT_FORMAT, MeetingFormat
-from bot.meetings import DEFAULT_TIMER, MAX_TIMER_MINUTES, Hand, Meeting, Runner
+from bot.meetings import MAX_TIMER_MINUTES, Hand, Meeting, Runner
 from bot.privacy import SealError
 from bot.services import services_of
 from bot.store import MeetingRecord
@@ -186,14 +186,15 @@ async def _start(update: Update, context: Context, args: list[str]) -> None:
         return
     group = chat_pseudonym(update, context)
     assert group is not None
-    meeting = Meeting(key[0], key[1], chosen.id, runner=runner_of(update, context))
+    share_time = timedelta(minutes=chosen.share_minutes)
+    meeting = Meeting(key[0], key[1], chosen.id, share_time, runner=runner_of(update, context))
     meetings[key] = meeting
     record = MeetingRecord(
         group=group,
         thread_id=key[1],
         sealed_chat=svc.keyring.seal(key[0]),
         format_id=chosen.id,
-        timer_minutes=int(DEFAULT_TIMER.total_seconds() // 60),
+        timer_minutes=chosen.share_minutes,
         started_at=svc.clock(),
     )
     await svc.store.save_meeting(record, svc.clock())
