@@ -264,8 +264,9 @@ async def test_report_reaches_the_moderators_and_can_suspend(harness: Harness) -
     await connect(sim, member, listener)
     sim.send_text(listener, "send me your phone number")
     await bot_says(sim, sim.private_chat(member), "phone number")
-    await say(sim, member, "/report")
-    ask = await bot_says(sim, sim.private_chat(member), "What happened?")
+    answer = await say(sim, member, "/report")
+    assert "What happened?" in answer.text, "asked first, before the chat's closing"
+    ask = answer
     await bot_says(sim, sim.private_chat(listener), "ended the chat")
     press(sim, member, ask, "Harassment")
     report = await bot_says(sim, mod_chat, "Report: Harassment")

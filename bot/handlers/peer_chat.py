@@ -530,17 +530,17 @@ async def report_command(update: Update, context: Context) -> None:
             made_at=svc.clock(),
         )
     await _block(app, who, other)
-    await end_chat(app, pair, ended_by=who, how="report")
-    await _count(app, "peer_reports")
+    # Ask what happened first; the chat's closing and the offer to delete copies follow.
     if svc.settings.moderator_chat is None:
         await reply(update, context, text(update, context, "peer.report_nowhere"))
-        return
-    rows = [
-        [_button(app, who, f"peer.reason.{reason}", "why", reason)] for reason in REPORT_REASONS
-    ]
-    await reply(
-        update, context, text(update, context, "peer.report_ask"), markup=InlineKeyboardMarkup(rows)
-    )
+    else:
+        rows = [
+            [_button(app, who, f"peer.reason.{reason}", "why", reason)] for reason in REPORT_REASONS
+        ]
+        ask = text(update, context, "peer.report_ask")
+        await reply(update, context, ask, markup=InlineKeyboardMarkup(rows))
+    await end_chat(app, pair, ended_by=who, how="report")
+    await _count(app, "peer_reports")
 
 
 async def _send_report(update: Update, context: Context, reason: str) -> None:
