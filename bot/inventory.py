@@ -224,7 +224,8 @@ MEMORY: tuple[HeldInMemory, ...] = (
     ),
     HeldInMemory(
         "peer languages, offers and shift requests",
-        "the language to write in, an open offer's message id, a shift asked for",
+        "the language to write in, an open offer's message id, a shift asked for, how long a"
+        " waiting member was last told they had waited",
         "while in the line, the chat or the shift",
     ),
     HeldInMemory(

@@ -87,7 +87,8 @@ class PeerRoom:
         self.reports: dict[Pseudonym, PendingReport] = {}
         self.asks: dict[Pseudonym, deque[datetime]] = {}
         self.offer_messages: dict[Pseudonym, int] = {}  # listener -> the offer's message id
-        self.told_to_wait_on: set[Pseudonym] = set()
+        # Who has been told how long they have waited: the last five-minute mark told.
+        self.told_to_wait_on: dict[Pseudonym, int] = {}
         self.discreet: set[Pseudonym] = set()
         self.languages: dict[Pseudonym, str] = {}
         self.offer_serials: dict[Pseudonym, str] = {}  # listener -> the open offer's serial
@@ -170,7 +171,7 @@ class PeerRoom:
         ):
             table.pop(who, None)
         self.offer_messages.pop(who, None)
-        self.told_to_wait_on.discard(who)
+        self.told_to_wait_on.pop(who, None)
 
     def release(self, who: Pseudonym) -> None:
         """Who is no longer waiting, listening or talking: their chat id goes too."""
@@ -181,7 +182,7 @@ class PeerRoom:
             return
         self.chat_ids.pop(who, None)
         self.languages.pop(who, None)
-        self.told_to_wait_on.discard(who)
+        self.told_to_wait_on.pop(who, None)
 
 
 ROOM_KEY = "porchlight.peer_room"

@@ -323,6 +323,33 @@ async def test_waiting_member_hears_alternatives_and_can_stop(harness: Harness) 
     assert room_of(harness.app).matchmaker.requests == []
 
 
+async def test_a_long_wait_is_never_silent(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Wren", started=True)
+    chat = sim.private_chat(member)
+    await check_in(sim, member)
+    await bot_says(sim, chat, "No listener is on shift")
+
+    async def marks_after(minutes: int) -> list[str]:
+        harness.clock.advance(timedelta(minutes=minutes))
+        await peer_tick_now(harness.app)
+        await peer_tick_now(harness.app)  # a second tick at the same mark says nothing more
+        return [m.text for m in sim.messages(chat) if "minutes so far" in (m.text or "")]
+
+    assert await marks_after(5) == []
+    long_wait = await bot_says(sim, chat, "Nobody has taken your chat yet")
+    press(sim, member, long_wait, "Keep waiting")
+    await bot_says(sim, chat, "still in line")
+    told = await marks_after(5)
+    assert len(told) == 1
+    assert "(10 minutes so far)" in told[0]
+    assert "number 1" in told[0]
+    counts = [len(await marks_after(5)) for _ in range(7)]  # at 15, 20 ... 45 minutes
+    # Every five minutes up to half an hour, then every fifteen.
+    assert counts == [2, 3, 4, 5, 5, 5, 6]
+    assert "(45 minutes so far)" in (await marks_after(0))[-1]
+
+
 async def test_asking_too_often_is_limited(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Wim", started=True)

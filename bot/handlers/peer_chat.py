@@ -47,7 +47,7 @@ from bot.peer_room import (
     PendingReport,
     room_in,
 )
-from bot.peers import Offer, Pair, peer_alias
+from bot.peers import WAIT_BEFORE_ALTERNATIVES, Offer, Pair, Request, peer_alias
 from bot.priority import CRISIS
 from bot.privacy import Pseudonym, SealError
 from bot.resources import AnswerKind
@@ -309,7 +309,7 @@ async def on_offer_button(update: Update, context: Context, action: str, serial:
 async def _start_chat(app: App, pair: Pair, offer: Offer, asked_at: datetime) -> None:
     peers = room_of(app)
     svc = services_of(app.bot_data)
-    peers.told_to_wait_on.discard(pair.member)
+    peers.told_to_wait_on.pop(pair.member, None)
     await _session(app, pair.member, CHATTING)
     await _session(app, pair.listener, CHATTING)
     await _count(app, "peer_chats_started")
@@ -729,12 +729,7 @@ async def peer_tick_now(app: App) -> None:
             await tell(app, who, _say(app, who, "peer.shift_over"))
             peers.release(who)
     for request in mm.waited_too_long(now):
-        if request.member in peers.told_to_wait_on:
-            continue
-        peers.told_to_wait_on.add(request.member)
-        await _count(app, "peer_long_waits")
-        markup = alternatives_markup(app, request.member)
-        await tell(app, request.member, _say(app, request.member, "peer.long_wait"), markup)
+        await _tell_of_the_wait(app, request, now)
     for pair in {id(p): p for p in mm.pairs.values()}.values():
         quiet = now - pair.last_activity
         if quiet >= IDLE_END:
@@ -744,6 +739,30 @@ async def peer_tick_now(app: App) -> None:
             for who in (pair.member, pair.listener):
                 await tell(app, who, _say(app, who, "peer.idle_warning"))
     await match(app)
+
+
+# After this many five-minute marks (half an hour), a waiting member hears from the bot
+# every third mark instead: reassurance, not a stream of notices at 3 a.m.
+QUIET_AFTER_MARK = 6
+
+
+async def _tell_of_the_wait(app: App, request: Request, now: datetime) -> None:
+    """Nobody waits in silence: at five minutes, what else might help (once); then at
+    every five-minute mark, their place in line, every fifteen after half an hour."""
+    peers, who = room_of(app), request.member
+    mark = (now - request.asked_at) // WAIT_BEFORE_ALTERNATIVES
+    told = peers.told_to_wait_on.get(who, 0)
+    if mark <= told or (mark > QUIET_AFTER_MARK and mark % 3):
+        return
+    peers.told_to_wait_on[who] = mark
+    if told == 0:
+        await _count(app, "peer_long_waits")
+        markup = alternatives_markup(app, who)
+        await tell(app, who, _say(app, who, "peer.long_wait"), markup)
+        return
+    place = peers.matchmaker.position(who)
+    minutes = mark * int(WAIT_BEFORE_ALTERNATIVES.total_seconds() // 60)
+    await tell(app, who, _say(app, who, "peer.wait_mark", minutes=minutes, place=place))
 
 
 async def peer_tick(context: Context) -> None:
