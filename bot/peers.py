@@ -181,6 +181,19 @@ class Matchmaker:
         """How many listeners are on shift now, busy or not."""
         return sum(1 for listener in self.listeners.values() if listener.until > now)
 
+    def may_take_more(self, now: datetime) -> int:
+        """How many listeners on shift now have chats left this shift, busy or not."""
+        return sum(
+            1
+            for listener in self.listeners.values()
+            if listener.until > now and listener.taken < listener.cap
+        )
+
+    def at_cap(self, who: Pseudonym) -> bool:
+        """On shift, with every chat of the shift taken: no more offers until the cap rises."""
+        listener = self.listeners.get(who)
+        return listener is not None and listener.taken >= listener.cap
+
     def shifts_over(self, now: datetime) -> list[Pseudonym]:
         """Listeners whose shift has run out: they stop being offered chats."""
         return [who for who, listener in self.listeners.items() if listener.until <= now]

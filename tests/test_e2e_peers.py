@@ -350,6 +350,32 @@ async def test_a_long_wait_is_never_silent(harness: Harness) -> None:
     assert "(45 minutes so far)" in (await marks_after(0))[-1]
 
 
+async def test_a_listener_at_their_cap_and_the_member_waiting_are_told_the_truth(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    fast_relay(harness)
+    listener = await approved_listener(harness, "Cato", moderators_chat(sim))
+    capped = await say(sim, listener, "/listen cap 1")
+    assert "up to <b>1</b> chats this shift" in capped.html
+    first = sim.add_user("Dara", started=True)
+    await connect(sim, first, listener)
+    await say(sim, first, "/end")
+    told = await bot_says(sim, sim.private_chat(listener), "That was your")
+    assert "won't send you more offers" in told.text
+    assert "/listen cap 2" in told.text
+    await bot_says(sim, sim.private_chat(listener), "delete my copies")
+    again = await say(sim, listener, "/listen cap 1")
+    assert "no offers will come" in again.text
+    second = sim.add_user("Eske", started=True)
+    line = await check_in(sim, second)
+    assert "number 1" in line.text
+    await bot_says(sim, sim.private_chat(second), "taken all the chats they can this shift")
+    more = await say(sim, listener, "/listen cap 2")
+    assert "I'll send you offers here" in more.text
+    await offer_to(sim, listener)
+
+
 async def test_asking_too_often_is_limited(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Wim", started=True)

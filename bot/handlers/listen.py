@@ -164,7 +164,9 @@ async def start_shift(
         session = PeerSession(who, LISTENING, svc.keyring.seal(chat.id))
         await svc.store.set_peer_session(session, svc.clock())
     hours = _hours_text(listener.until - svc.clock())
-    body = text(update, context, "listen.available", hours=hours, cap=listener.cap)
+    at_cap = peers.matchmaker.at_cap(who)
+    key = "listen.available_at_cap" if at_cap else "listen.available"
+    body = text(update, context, key, hours=hours, cap=listener.cap, more=listener.cap + 1)
     if capped:
         body += "\n\n" + text(update, context, "listen.capped")
     await reply(update, context, body)

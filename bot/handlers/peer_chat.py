@@ -196,12 +196,11 @@ async def ask_for_peer(update: Update, context: Context, checkin: CheckIn | None
     await _count(app, "peer_requests")
     key = "peer.waiting_crisis" if crisis else "peer.waiting"
     await reply(update, context, text(update, context, key, place=place))
-    if mm.on_shift(now) == 0:
+    # Nobody on shift, or every listener on shift has had the chats they offered: say so.
+    nobody = "peer.nobody_listening" if mm.on_shift(now) == 0 else "peer.nobody_free"
+    if mm.may_take_more(now) == 0:
         await reply(
-            update,
-            context,
-            text(update, context, "peer.nobody_listening"),
-            markup=alternatives_markup(app, who),
+            update, context, text(update, context, nobody), markup=alternatives_markup(app, who)
         )
     await match(app)
 
@@ -466,6 +465,10 @@ async def _tell_chat_ended(
         await tell(app, who, _say(app, who, "peer.way_back"), way_back_markup(app, who))
     else:
         await tell(app, who, _say(app, who, "peer.debrief"))
+        listener = peers.matchmaker.listeners.get(who)
+        if listener is not None and peers.matchmaker.at_cap(who):
+            more = listener.cap + 1
+            await tell(app, who, _say(app, who, "peer.cap_reached", cap=listener.cap, more=more))
     if who in peers.deletable:
         markup = InlineKeyboardMarkup([[_button(app, who, "peer.delete_button", "del")]])
         await tell(app, who, _say(app, who, "peer.delete_offer"), markup)
