@@ -66,8 +66,15 @@ async def test_help_lists_what_the_bot_can_do(harness: Harness) -> None:
 async def test_privacy_is_read_from_the_inventory(harness: Harness) -> None:
     sim = harness.sim
     member = sim.add_user("Lee", started=True)
-    first = await say(sim, member, "/privacy")
+    summary = await say(sim, member, "/privacy")
+    # What a member cares about first: nothing identifying kept, what a report sends.
+    assert "I keep no names, usernames or messages" in summary.text
+    assert "the last six messages of that chat" in summary.text
+    assert "cannot erase them from its servers" in summary.text
+    assert button_labels(summary) == ["Everything I store"]
     chat = sim.private_chat(member)
+    sim.press_button(member, summary, index=0)
+    first = await sim.next_bot_message(chat, after=summary.message_id)
     await sim.wait_for(lambda: "cannot erase them from Telegram" in sim.messages(chat)[-1].text)
     answer = "\n".join(m.text or "" for m in sim.messages(chat) if m.message_id >= first.message_id)
     catalog = harness.services.catalog

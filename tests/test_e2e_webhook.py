@@ -121,7 +121,7 @@ async def test_a_request_without_the_secret_is_refused_and_not_processed(
     ):
         assert answer.status == 403
     probe = await say(sim, member, "/privacy")
-    assert "What I keep" in probe.text
+    assert "Your privacy, in short" in probe.text
     assert [m for m in sim.messages(sim.private_chat(member)) if "What I can do" in m.text] == []
 
 
@@ -142,7 +142,7 @@ async def test_an_update_sent_twice_is_processed_once(hook: Hook) -> None:
     probe = await say(sim, member, "/privacy")
     helps = [m for m in sim.messages(sim.private_chat(member)) if "What I can do" in m.text]
     assert len(helps) == 1
-    assert "What I keep" in probe.text
+    assert "Your privacy, in short" in probe.text
 
 
 async def first_health(session: aiohttp.ClientSession, health: str) -> int:

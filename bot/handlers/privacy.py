@@ -5,19 +5,21 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from telegram import Update
-from telegram.ext import CommandHandler
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.handlers.common import (
     NEW_MESSAGES,
     App,
     Context,
+    button_data,
     is_private,
     language,
     member_pseudonym,
     reply,
     services,
     text,
+    verified_callback,
 )
 from bot.handlers.memory import erase_later, forget_member
 from bot.handlers.peer_chat import leave_everything
@@ -26,8 +28,25 @@ from bot.store import StoreError
 
 logger = logging.getLogger(__name__)
 
+FEATURE = "prv"
+
 
 async def show_privacy(update: Update, context: Context) -> None:
+    """What a member cares about first; every stored item, with why and for how long, one
+    tap away."""
+    label = text(update, context, "privacy.everything")
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=button_data(update, context, FEATURE, "all"))]]
+    )
+    await reply(update, context, text(update, context, "privacy.summary"), markup=markup)
+
+
+async def on_privacy_button(update: Update, context: Context) -> None:
+    verified = await verified_callback(update, context)
+    if verified is None:
+        return
+    query, _ = verified
+    await query.answer()
     for part in render_privacy(services(context).catalog, language(update, context)):
         await reply(update, context, part)
 
@@ -63,4 +82,5 @@ async def forget(update: Update, context: Context) -> None:
 
 def register(application: App) -> None:
     application.add_handler(CommandHandler("privacy", show_privacy, filters=NEW_MESSAGES))
+    application.add_handler(CallbackQueryHandler(on_privacy_button, pattern=f"^{FEATURE}:"))
     application.add_handler(CommandHandler("forget", forget, filters=NEW_MESSAGES))
