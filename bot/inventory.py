@@ -223,6 +223,12 @@ MEMORY: tuple[HeldInMemory, ...] = (
         "discreet chats", "keyed pseudonyms", "until /discreet off or /forget, as in the store"
     ),
     HeldInMemory(
+        "messages with contact details, held",
+        "the words of a peer-chat message with a phone number, @username, link or address in"
+        " it, until its sender says send or don't",
+        "until the sender answers or the chat ends",
+    ),
+    HeldInMemory(
         "peer languages, offers and shift requests",
         "the language to write in, an open offer's message id, a shift asked for, how long a"
         " waiting member was last told they had waited",

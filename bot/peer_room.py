@@ -89,6 +89,8 @@ class PeerRoom:
         self.offer_messages: dict[Pseudonym, int] = {}  # listener -> the offer's message id
         # Who has been told how long they have waited: the last five-minute mark told.
         self.told_to_wait_on: dict[Pseudonym, int] = {}
+        # A message with contact details in it, held until its sender says send or don't.
+        self.held_contacts: dict[Pseudonym, str] = {}
         self.discreet: set[Pseudonym] = set()
         self.languages: dict[Pseudonym, str] = {}
         self.offer_serials: dict[Pseudonym, str] = {}  # listener -> the open offer's serial
@@ -152,6 +154,8 @@ class PeerRoom:
     def close_chat(self, pair: Pair, now: datetime) -> None:
         """Forget a finished chat's log, keeping only the bot's message ids for deletion."""
         self.logs.pop(pair.member, None)
+        self.held_contacts.pop(pair.member, None)
+        self.held_contacts.pop(pair.listener, None)
         for who in (pair.member, pair.listener):
             ids = self.sent.pop(who, [])
             chat_id = self.chat_ids.get(who)
@@ -172,6 +176,7 @@ class PeerRoom:
             table.pop(who, None)
         self.offer_messages.pop(who, None)
         self.told_to_wait_on.pop(who, None)
+        self.held_contacts.pop(who, None)
 
     def release(self, who: Pseudonym) -> None:
         """Who is no longer waiting, listening or talking: their chat id goes too."""

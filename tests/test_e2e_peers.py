@@ -176,6 +176,40 @@ async def test_checkin_words_too_long_for_the_listener_are_said_to_be_cut(
     assert "Your words stay with me" in long.text
 
 
+async def test_contact_details_cross_only_when_their_sender_says_so(harness: Harness) -> None:
+    sim = harness.sim
+    listener, member = await live_chat(harness, "Olli", "Pem")
+    to_listener, to_member = sim.private_chat(listener), sim.private_chat(member)
+    asked = await say(sim, member, "my number is +44 7700 900123, text me")
+    assert asked.text.startswith("That message has contact details in it")
+    assert button_labels(asked) == ["Send it", "Don't send"]
+    press(sim, member, asked, "Don't send")
+    await bot_says(sim, to_member, "Not sent", after=asked.message_id)
+    sim.send_text(listener, "how are you doing tonight")
+    await bot_says(sim, to_member, "how are you doing tonight")
+    assert [m for m in sim.messages(to_listener) if "7700" in (m.text or "")] == []
+    again = await say(sim, member, "find me at t.me/pem_private")
+    press(sim, member, again, "Send it")
+    relayed = await bot_says(sim, to_listener, "t.me/pem_private")
+    assert relayed.text.startswith("Peer")
+    last = await say(sim, member, "or email pem@example.org")
+    assert room_of(harness.app).held_contacts != {}
+    await say(sim, member, "/end")
+    assert room_of(harness.app).held_contacts == {}, "let go of when the chat ends"
+    press(sim, member, last, "Send it")
+    await bot_says(sim, to_member, "That message has expired", after=last.message_id)
+    crossed = [m.text or "" for m in sim.messages(to_listener)]
+    assert not [t for t in crossed if "7700" in t or "pem@example.org" in t]
+
+
+async def test_a_crisis_with_contact_details_is_passed_on_at_once(harness: Harness) -> None:
+    sim = harness.sim
+    listener, member = await live_chat(harness, "Quin", "Rhea")
+    sim.send_text(member, "i want to kill myself tonight, call me on +44 7700 900456")
+    await bot_says(sim, sim.private_chat(listener), "7700 900456")
+    assert room_of(harness.app).held_contacts == {}
+
+
 async def test_checkin_in_a_live_chat_says_so_before_any_question(harness: Harness) -> None:
     sim = harness.sim
     _, member = await live_chat(harness, "Kai", "Lena")

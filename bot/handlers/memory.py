@@ -92,6 +92,7 @@ def held(app: App) -> dict[str, int]:
         "asks for a peer": len(peers.asks),
         "blocks": len(peers.blocked_pairs),
         "discreet chats": len(peers.discreet),
+        "messages with contact details, held": len(peers.held_contacts),
         "peer languages, offers and shift requests": len(peers.languages)
         + len(peers.offer_messages)
         + len(peers.offer_serials)

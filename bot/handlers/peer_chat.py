@@ -19,6 +19,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.catalog import Html
 from bot.checkin import wait_counter
+from bot.contacts import find_contact
 from bot.handlers.checkin_view import send_reading_for
 from bot.handlers.common import (
     HTML,
@@ -26,6 +27,7 @@ from bot.handlers.common import (
     PRIVATE,
     App,
     Context,
+    clear_buttons,
     language,
     member_pseudonym,
     reply,
@@ -358,21 +360,51 @@ async def relay(update: Update, context: Context) -> None:
         await reply(update, context, text(update, context, "peer.media_refused"))
         return
     pair.last_activity = svc.clock()
-    log = peers.log_of(pair)
-    log.warned_idle = False
-    alias = pair.alias_of(who)
-    if message.text is not None:
-        log.recent.append((alias, message.text[:500]))
-        for chunk in _chunks(message.text):
-            body = _say(app, other, "peer.relay", alias=alias, text=chunk)
-            backlog = peers.pacer.submit(other_chat, _sender(app, other, body))
-    else:
-        log.recent.append((alias, "[sticker]"))
-        backlog = peers.pacer.submit(other_chat, _copier(app, other, message))
+    peers.log_of(pair).warned_idle = False
     verdict = verdict_of(context, update)
-    if who == pair.member and verdict is not None and verdict.level is Level.CRISIS:
-        prompt = _say(app, other, "peer.crisis_prompt", alias=alias)
+    crisis = verdict is not None and verdict.level is Level.CRISIS
+    if message.text is not None and not crisis and find_contact(message.text) is not None:
+        # Safety and anonymity both ways: the sender says once whether to pass it on. A
+        # crisis is passed on at once, contact details and all.
+        peers.held_contacts[who] = message.text
+        rows = [
+            [
+                _button(app, who, "peer.contact_send", "cs", "send"),
+                _button(app, who, "peer.contact_drop", "cs", "drop"),
+            ]
+        ]
+        body = text(update, context, "peer.contact_check")
+        await reply(update, context, body, markup=InlineKeyboardMarkup(rows))
+        return
+    if message.text is not None:
+        backlog = _pass_on(app, pair, who, message.text)
+    else:
+        peers.log_of(pair).recent.append((pair.alias_of(who), "[sticker]"))
+        backlog = peers.pacer.submit(other_chat, _copier(app, other, message))
+    if who == pair.member and crisis:
+        prompt = _say(app, other, "peer.crisis_prompt", alias=pair.alias_of(who))
         peers.pacer.submit(other_chat, _sender(app, other, prompt, priority=CRISIS))
+    await _pace_the_typist(update, context, pair, who, backlog)
+
+
+def _pass_on(app: App, pair: Pair, who: Pseudonym, words: str) -> int:
+    """who's words to the other side, under who's alias; the other side's backlog after."""
+    peers = room_of(app)
+    other = pair.other(who)
+    other_chat = peers.chat_ids[other]
+    alias = pair.alias_of(who)
+    peers.log_of(pair).recent.append((alias, words[:500]))
+    backlog = 0
+    for chunk in _chunks(words):
+        body = _say(app, other, "peer.relay", alias=alias, text=chunk)
+        backlog = peers.pacer.submit(other_chat, _sender(app, other, body))
+    return backlog
+
+
+async def _pace_the_typist(
+    update: Update, context: Context, pair: Pair, who: Pseudonym, backlog: int
+) -> None:
+    log = room(context).log_of(pair)
     if backlog >= FAST_TYPING_BACKLOG and who not in log.told_to_slow:
         log.told_to_slow.add(who)
         await reply(update, context, text(update, context, "peer.slow_down"))
@@ -681,6 +713,25 @@ async def on_button(update: Update, context: Context) -> None:
         await _delete_copies(update, context, who)
     elif action == "why" and args and args[0] in REPORT_REASONS:
         await _send_report(update, context, args[0])
+    elif action == "cs" and args and args[0] in ("send", "drop"):
+        await _held_contact(update, context, who, send=args[0] == "send")
+
+
+async def _held_contact(update: Update, context: Context, who: Pseudonym, *, send: bool) -> None:
+    """The sender's answer about a message with contact details: pass it on, or drop it."""
+    peers = room(context)
+    words = peers.held_contacts.pop(who, None)
+    pair = peers.matchmaker.pair_of(who)
+    if words is None or pair is None or pair.other(who) not in peers.chat_ids:
+        await reply(update, context, text(update, context, "peer.contact_expired"))
+        return
+    await clear_buttons(update.effective_message)
+    if not send:
+        await reply(update, context, text(update, context, "peer.contact_dropped"))
+        return
+    pair.last_activity = services(context).clock()
+    backlog = _pass_on(context.application, pair, who, words)
+    await _pace_the_typist(update, context, pair, who, backlog)
 
 
 async def _alternative(update: Update, context: Context, which: str) -> None:
