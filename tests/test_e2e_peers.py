@@ -210,6 +210,29 @@ async def test_a_crisis_with_contact_details_is_passed_on_at_once(harness: Harne
     assert room_of(harness.app).held_contacts == {}
 
 
+@pytest.mark.parametrize(
+    ("mood", "answer"),
+    [
+        ("Really struggling", "I'm sorry it's this hard right now."),
+        ("Doing well", "I'm glad you're doing well."),
+        ("Having a craving", "A craving is hard, and it passes"),
+    ],
+)
+async def test_each_mood_gets_its_own_answer_and_shows_the_choice(
+    harness: Harness, mood: str, answer: str
+) -> None:
+    sim = harness.sim
+    member = sim.add_user("Sky", started=True)
+    ask = await say(sim, member, "/checkin")
+    press(sim, member, ask, mood)
+    answered = await bot_says(
+        sim, sim.private_chat(member), "What would help", after=ask.message_id
+    )
+    assert answered.text.startswith(mood)
+    assert answer in answered.text
+    assert ask.buttons == []
+
+
 async def test_checkin_in_a_live_chat_says_so_before_any_question(harness: Harness) -> None:
     sim = harness.sim
     _, member = await live_chat(harness, "Kai", "Lena")

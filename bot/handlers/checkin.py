@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.catalog import Html
 from bot.checkin import (
     help_counter,
     hour_counter,
@@ -148,7 +149,10 @@ async def _mood_chosen(update: Update, context: Context, mood: str) -> None:
         await svc.store.count(name, now)
     await clear_buttons(update.effective_message)
     markup = help_markup(svc, chat.id, language(update, context))
-    await reply(update, context, text(update, context, "checkin.mood_noted"), markup=markup)
+    chosen = text(update, context, f"checkin.mood.{mood}")
+    answer = text(update, context, f"checkin.mood_answer.{mood}", mood=Html(chosen))
+    body = f"{answer}\n\n{text(update, context, 'checkin.mood_noted')}"
+    await reply(update, context, body, markup=markup)
 
 
 async def _help_chosen(update: Update, context: Context, checkin: CheckIn, choice: str) -> None:
