@@ -233,6 +233,24 @@ async def test_each_mood_gets_its_own_answer_and_shows_the_choice(
     assert ask.buttons == []
 
 
+async def test_something_to_read_after_a_check_in_is_never_a_meeting_topic(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    library = harness.services.library
+    meeting_titles = [r.title for r in library.in_topic("fear") if r.kind == "meeting"]
+    assert meeting_titles, "the mood's topic holds meeting topics to avoid"
+    for n in range(8):
+        member = sim.add_user(f"Reader{n}", started=True)
+        ask = await say(sim, member, "/checkin")
+        press(sim, member, ask, "Really struggling")
+        helps = await bot_says(sim, sim.private_chat(member), "What would help")
+        press(sim, member, helps, "Something to read")
+        reading = await bot_says(sim, sim.private_chat(member), "Take what you want")
+        assert not [t for t in meeting_titles if t in reading.text]
+        assert "This meeting" not in reading.text
+
+
 async def test_checkin_in_a_live_chat_says_so_before_any_question(harness: Harness) -> None:
     sim = harness.sim
     _, member = await live_chat(harness, "Kai", "Lena")

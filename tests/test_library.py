@@ -273,3 +273,11 @@ def test_a_format_may_give_its_own_share_time(
     else:
         assert found is not None
         assert found.share_minutes == minutes
+
+
+def test_every_check_in_mood_has_readings_written_for_one_reader() -> None:
+    from bot.handlers.checkin_view import MOOD_TOPICS
+
+    for mood, topic in MOOD_TOPICS.items():
+        for_one = [r for r in LIBRARY.in_topic(topic) if r.kind != "meeting"]
+        assert for_one, (mood, topic)

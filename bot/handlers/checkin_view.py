@@ -45,11 +45,13 @@ def help_markup(svc: Services, chat_id: int, lang: str = "en") -> InlineKeyboard
 
 
 async def send_reading_for(update: Update, context: Context, mood: str | None) -> None:
-    """A library reading that fits the mood, or any reading."""
+    """A library reading that fits the mood, or any reading: written for one reader, never
+    a meeting's topic ("This meeting is for…") to someone alone."""
     svc = services(context)
     rng = random.Random()  # noqa: S311 - choosing a reading needs no cryptography
     topic = MOOD_TOPICS.get(mood or "")
-    choices = svc.library.in_topic(topic) if topic else []
-    reading = rng.choice(choices) if choices else svc.library.surprise(rng)
+    for_one = [r for r in svc.library.readings.values() if r.kind != "meeting"]
+    fitting = [r for r in for_one if topic in r.topics] if topic else []
+    reading = rng.choice(sorted(fitting or for_one, key=lambda r: r.id))
     body = render_reading(svc.catalog, language(update, context), reading)
     await reply(update, context, f"{text(update, context, 'checkin.read_intro')}\n\n{body}")
