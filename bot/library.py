@@ -29,6 +29,11 @@ _READING_KEYS = {"id", "title", "topics", "summary", "kind"}
 class Topic:
     id: str
     title: str
+    # The title in other languages, where the topics file gives one: (language, title).
+    translations: tuple[tuple[str, str], ...] = ()
+
+    def title_in(self, language: str) -> str:
+        return dict(self.translations).get(language, self.title)
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,14 @@ def parse_topics(path: Path) -> tuple[list[Topic], list[Problem]]:
                 Problem(path, line, "each [[topic]] needs an id (a-z, 0-9, '-') and a title")
             )
             continue
-        topics.append(Topic(topic_id, title))
+        titles = entry.get("titles", {})
+        if not isinstance(titles, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in titles.items()
+        ):
+            line = _line_with(text, str(topic_id))
+            problems.append(Problem(path, line, "titles must map a language to a title"))
+            continue
+        topics.append(Topic(topic_id, title, tuple(sorted(titles.items()))))
     return topics, problems
 
 

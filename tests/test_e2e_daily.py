@@ -193,6 +193,8 @@ async def test_a_half_hour_offset_or_an_abbreviation_leads_to_the_usual_city(
     cst = await say(sim, spanish, "/zone CST")
     assert "<b>America/Chicago</b>" in cst.html
     assert "más de una zona horaria" in cst.text
+    picker = await say(sim, spanish, "/zone")
+    assert button_labels(picker) == ["América", "Europa y África", "Asia y el Pacífico"]
 
 
 async def test_daily_delivery_arrives_once_a_day_in_the_right_chat(harness: Harness) -> None:

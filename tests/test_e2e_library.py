@@ -90,6 +90,18 @@ async def test_search_with_and_without_results(harness: Harness) -> None:
     assert BIG_TOPIC.title in button_labels(nothing)
 
 
+async def test_a_spanish_member_finds_readings_and_topics_in_spanish(harness: Harness) -> None:
+    sim = harness.sim
+    member = sim.add_user("Rocío", started=True, language_code="es")
+    found = await say(sim, member, "/library recaída")
+    first = button_labels(found)[0]
+    assert any(r.title == first and "slips" in r.topics for r in LIBRARY.readings.values())
+    menu = await say(sim, member, "/library")
+    labels = button_labels(menu)
+    assert "Ansias e impulsos" in labels
+    assert "Cravings and urges" not in labels
+
+
 async def test_another_member_pressing_gets_their_own_answer(harness: Harness) -> None:
     sim = harness.sim
     opener, other = sim.add_user("Vic"), sim.add_user("Wes")

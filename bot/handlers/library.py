@@ -77,7 +77,8 @@ def _nav_row(update: Update, context: Context, owner: str) -> list[InlineKeyboar
 def _topics_markup(update: Update, context: Context, owner: str) -> InlineKeyboardMarkup:
     topics = services(context).library.topics
     buttons = [
-        _button(update, context, t.title, "p", str(i), "0", owner) for i, t in enumerate(topics)
+        _button(update, context, t.title_in(language(update, context)), "p", str(i), "0", owner)
+        for i, t in enumerate(topics)
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([_button(update, context, "library.surprise", "s", owner)])
@@ -230,7 +231,8 @@ async def leave(update: Update, context: Context, reading: Reading, topic: str, 
         await show_reading(update, context, following, topic_index, owner)
         return
     mine = _owner(update, context)
-    body = text(update, context, "library.end_of_topic", topic=current.title)
+    topic_title = current.title_in(language(update, context))
+    body = text(update, context, "library.end_of_topic", topic=topic_title)
     await _show(
         update, context, body, InlineKeyboardMarkup([_nav_row(update, context, mine)]), owner
     )

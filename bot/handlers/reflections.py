@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -160,14 +161,17 @@ async def on_reflection_button(update: Update, context: Context) -> None:
 
 
 def region_markup(update: Update, context: Context) -> InlineKeyboardMarkup:
+    """The picker's regions, named in the member's language (one per PICKER entry)."""
+    names = html.unescape(text(update, context, "zone.regions")).split("|")
+    assert len(names) == len(PICKER), "zone.regions names every region of the picker"
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    region, callback_data=button_data(update, context, ZONE_FEATURE, "r", str(i))
+                    name, callback_data=button_data(update, context, ZONE_FEATURE, "r", str(i))
                 )
             ]
-            for i, region in enumerate(PICKER)
+            for i, name in enumerate(names)
         ]
     )
 
