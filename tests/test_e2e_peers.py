@@ -442,6 +442,8 @@ async def test_a_listener_at_their_cap_and_the_member_waiting_are_told_the_truth
     await bot_says(sim, sim.private_chat(listener), "delete my copies")
     again = await say(sim, listener, "/listen cap 1")
     assert "no offers will come" in again.text
+    bare = await say(sim, listener, "/listen")
+    assert "no offers will come" in bare.text
     second = sim.add_user("Eske", started=True)
     line = await check_in(sim, second)
     assert "number 1" in line.text

@@ -82,7 +82,8 @@ async def listen_command(update: Update, context: Context) -> None:
     current = peers.matchmaker.listeners.get(who)
     if not args and current is not None:  # bare, on shift: the shift as it is
         left = _hours_text(current.until - services(context).clock())
-        body = text(update, context, "listen.current", hours=left, cap=current.cap)
+        key = "listen.available_at_cap" if peers.matchmaker.at_cap(who) else "listen.current"
+        body = text(update, context, key, hours=left, cap=current.cap, more=current.cap + 1)
         await reply(update, context, body)
         return
     duration, cap = DEFAULT_SHIFT, current.cap if current else DEFAULT_CAP

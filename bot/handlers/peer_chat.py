@@ -722,10 +722,10 @@ async def _held_contact(update: Update, context: Context, who: Pseudonym, *, sen
     peers = room(context)
     words = peers.held_contacts.pop(who, None)
     pair = peers.matchmaker.pair_of(who)
+    await clear_buttons(update.effective_message)
     if words is None or pair is None or pair.other(who) not in peers.chat_ids:
         await reply(update, context, text(update, context, "peer.contact_expired"))
         return
-    await clear_buttons(update.effective_message)
     if not send:
         await reply(update, context, text(update, context, "peer.contact_dropped"))
         return
