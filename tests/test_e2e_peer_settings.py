@@ -134,6 +134,17 @@ async def test_open_listening_needs_only_the_guide(harness: Harness) -> None:
     await bot_says(sim, sim.private_chat(volunteer), "on shift")
 
 
+@pytest.mark.parametrize("settings_overrides", [{"listeners": "open"}])
+async def test_a_too_long_first_shift_is_told_after_the_guide_too(harness: Harness) -> None:
+    sim = harness.sim
+    volunteer = sim.add_user("Eager", started=True)
+    guide = await say(sim, volunteer, "/listen 30h")
+    press(sim, volunteer, guide, "I'll listen this way")
+    shift = await bot_says(sim, sim.private_chat(volunteer), "on shift")
+    assert "<b>12 h</b>" in shift.html
+    assert "A shift is at most 12 hours" in shift.text
+
+
 async def test_approved_listening_without_moderators_says_so(harness: Harness) -> None:
     sim = harness.sim
     volunteer = sim.add_user("Keen", started=True)

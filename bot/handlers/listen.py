@@ -87,28 +87,21 @@ async def listen_command(update: Update, context: Context) -> None:
         await reply(update, context, body)
         return
     duration, cap = DEFAULT_SHIFT, current.cap if current else DEFAULT_CAP
-    capped = False
     if len(args) == 2 and args[0] == "cap" and args[1].isdigit() and 1 <= int(args[1]) <= MAX_CAP:
         cap = int(args[1])
         if current is not None:
             duration = current.until - services(context).clock()
     elif len(args) == 1 and parse_duration(args[0]) is not None:
-        asked = parse_duration(args[0]) or DEFAULT_SHIFT
-        duration, capped = min(asked, MAX_SHIFT), asked > MAX_SHIFT
+        # As asked: make_available holds a shift to MAX_SHIFT, and start_shift says so.
+        duration = parse_duration(args[0]) or DEFAULT_SHIFT
     elif args:
         await reply(update, context, text(update, context, "listen.usage"))
         return
-    await _start_if_allowed(update, context, who, duration, cap, capped=capped)
+    await _start_if_allowed(update, context, who, duration, cap)
 
 
 async def _start_if_allowed(
-    update: Update,
-    context: Context,
-    who: Pseudonym,
-    duration: timedelta,
-    cap: int,
-    *,
-    capped: bool = False,
+    update: Update, context: Context, who: Pseudonym, duration: timedelta, cap: int
 ) -> None:
     svc = services(context)
     record = await svc.store.listener(who)
@@ -120,7 +113,7 @@ async def _start_if_allowed(
         await _show_guide(update, context)
         return
     if record.status == "approved" or svc.settings.listeners == "open":
-        await start_shift(update, context, who, duration, cap, capped=capped)
+        await start_shift(update, context, who, duration, cap)
     elif record.status == "pending":
         await reply(update, context, text(update, context, "listen.pending"))
     else:
@@ -146,15 +139,9 @@ async def _show_guide(update: Update, context: Context) -> None:
 
 
 async def start_shift(
-    update: Update,
-    context: Context,
-    who: Pseudonym,
-    duration: timedelta,
-    cap: int,
-    *,
-    capped: bool = False,
+    update: Update, context: Context, who: Pseudonym, duration: timedelta, cap: int
 ) -> None:
-    """On shift for duration (capped: longer was asked, and the member is told the most)."""
+    """On shift for duration as asked, at most MAX_SHIFT (and told so when it was more)."""
     svc, peers = services(context), room(context)
     chat = update.effective_chat
     assert chat is not None
@@ -168,7 +155,7 @@ async def start_shift(
     at_cap = peers.matchmaker.at_cap(who)
     key = "listen.available_at_cap" if at_cap else "listen.available"
     body = text(update, context, key, hours=hours, cap=listener.cap, more=listener.cap + 1)
-    if capped:
+    if duration > MAX_SHIFT:
         body += "\n\n" + text(update, context, "listen.capped")
     await reply(update, context, body)
     await match(context.application)
