@@ -41,7 +41,7 @@ from bot.handlers.common import (
     thread_of,
     verified_callback,
 )
-from bot.handlers.reflections import chat_zone, date_text, day_key
+from bot.handlers.reflections import chat_zone, date_text, day_key, scheduled_list
 from bot.priority import BROADCAST
 from bot.reflections import render_reflection
 from bot.refusals import GIVE_UP_AFTER, Refusal
@@ -213,20 +213,14 @@ async def stop_command(update: Update, context: Context) -> None:
     elsewhere = [s for s in scheduled if s not in stopping]
     for subscription in stopping:
         await svc.store.unsubscribe(chat, subscription.kind, subscription.thread_id)
-
-    def listed(subscriptions: list[Subscription]) -> str:
-        return ", ".join(
-            text(update, context, f"stop.item_{s.kind}", time=clock_text(s.minute))
-            for s in subscriptions
-        )
-
     parts = [
-        text(update, context, "stop.done", what=listed(stopping))
+        text(update, context, "stop.done", what=scheduled_list(update, context, stopping))
         if stopping
         else text(update, context, "stop.nothing")
     ]
     if elsewhere:
-        parts.append(text(update, context, "stop.elsewhere", what=listed(elsewhere)))
+        what = scheduled_list(update, context, elsewhere)
+        parts.append(text(update, context, "stop.elsewhere", what=what))
     await reply(update, context, "\n\n".join(parts))
 
 

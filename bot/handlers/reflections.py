@@ -30,6 +30,7 @@ from bot.handlers.common import (
 from bot.reflections import Reflection, render_reflection
 from bot.schedule import clock_text
 from bot.services import Services
+from bot.store import Subscription
 from bot.zones import (
     ABBREVIATIONS,
     PICKER,
@@ -205,11 +206,18 @@ async def set_chat_zone(
     if fixed_offset:
         body += "\n\n" + text(update, context, "zone.fixed_offset")
     if moved:
-        what = ", ".join(
-            text(update, context, f"stop.item_{s.kind}", time=clock_text(s.minute)) for s in moved
+        body += "\n\n" + text(
+            update, context, "zone.moved", what=scheduled_list(update, context, moved)
         )
-        body += "\n\n" + text(update, context, "zone.moved", what=what)
     await reply(update, context, body)
+
+
+def scheduled_list(update: Update, context: Context, subscriptions: list[Subscription]) -> str:
+    """What is scheduled, as a member reads it: "the daily reflection at 07:00, …"."""
+    return ", ".join(
+        text(update, context, f"stop.item_{s.kind}", time=clock_text(s.minute))
+        for s in subscriptions
+    )
 
 
 async def zone_command(update: Update, context: Context) -> None:
