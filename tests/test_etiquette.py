@@ -51,7 +51,7 @@ from bot.textfold import fold
 # The issue asks for recall 0.90 at standard; what holds in cross-validation is 0.893
 # (classifier.md), so the floor guards that, not the aim.
 PRECISION_FLOOR = 0.95
-RECALL_FLOOR = 0.88
+RECALL_FLOOR = 0.90
 KINDS_LEFT_ALONE = {
     "own-experience",
     "identifying",
@@ -194,6 +194,10 @@ CARE_WORDS = (
 TALKING_THEM_OUT_OF_HELP = (
     "don't call the line, they'll just send the police round",
     "no llames a urgencias, te van a encerrar",
+    "those lines only read from a script, get her to call a mate instead",
+    "call your brother, not 988",
+    "llamar a una ambulancia es exagerar, que hable con alguien y ya",
+    "no hace falta llamar a nadie, mañana se le pasa",
 )
 
 
