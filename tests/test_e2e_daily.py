@@ -195,6 +195,12 @@ async def test_a_half_hour_offset_or_an_abbreviation_leads_to_the_usual_city(
     assert "más de una zona horaria" in cst.text
     picker = await say(sim, spanish, "/zone")
     assert button_labels(picker) == ["América", "Europa y África", "Asia y el Pacífico"]
+    sim.press_button(spanish, picker, index=1)
+    await sim.wait_for(lambda: "Londres" in button_labels(picker))
+    assert {"Berlín", "Lisboa", "Atenas", "Johannesburgo"} <= set(button_labels(picker))
+    sim.press_button(spanish, picker, index=button_labels(picker).index("Londres"))
+    chosen = await sim.next_bot_message(sim.private_chat(spanish), after=picker.message_id)
+    assert "<b>Europe/London</b>" in chosen.html
 
 
 async def test_daily_delivery_arrives_once_a_day_in_the_right_chat(harness: Harness) -> None:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.catalog import Catalog
 from bot.dates import parse_day, shift
 from bot.reflections import load_reflections
 from bot.schedule import (
@@ -193,3 +194,10 @@ def test_what_is_no_offset_is_left_to_the_other_readers(typed: str) -> None:
 
 def test_every_abbreviation_leads_to_a_zone_the_picker_can_offer() -> None:
     assert set(ABBREVIATIONS.values()) <= set(all_zones())
+
+
+def test_every_city_in_the_picker_has_a_name_to_show() -> None:
+    catalog = Catalog.load()
+    for cities in PICKER.values():
+        for city in cities:
+            assert catalog.template(f"zone.cities.{city.rsplit('/', 1)[-1]}", "en")

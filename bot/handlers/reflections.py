@@ -181,7 +181,7 @@ def city_markup(update: Update, context: Context, region: int) -> InlineKeyboard
     cities = list(PICKER.values())[region]
     buttons = [
         InlineKeyboardButton(
-            city.rsplit("/", 1)[-1].replace("_", " "),
+            html.unescape(text(update, context, f"zone.cities.{city.rsplit('/', 1)[-1]}")),
             callback_data=button_data(update, context, ZONE_FEATURE, "s", str(region), str(i)),
         )
         for i, city in enumerate(cities)
