@@ -27,15 +27,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import build_application
-from bot.config import Settings
-from bot.delivery import REFLECTION
+from bot.delivery.deliver import REFLECTION
 from bot.handlers.daily import deliver_now
-from bot.logging_setup import configure_logging
-from bot.runner import run_polling
+from bot.platform.config import Settings
+from bot.platform.logging_setup import configure_logging
+from bot.platform.store import Subscription
+from bot.plumbing.runner import run_polling
 from bot.sim import BotApiSimulator
 from bot.sim.ratelimits import RateLimits
 from bot.startup import prepare
-from bot.store import Subscription
 
 TELEGRAM_CEILING = 30.0
 DUE = datetime(2027, 1, 5, 7, 0, tzinfo=UTC)

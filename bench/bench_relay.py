@@ -29,7 +29,7 @@ from inprocess import delays_line, machine, peak_memory, running_bot  # bench/, 
 
 from bot.handlers.common import App
 from bot.handlers.peer_chat import room_of
-from bot.privacy import Pseudonym
+from bot.platform.privacy import Pseudonym
 from bot.sim import BotApiSimulator, SimUser
 
 NOW = datetime(2027, 1, 5, 3, 0, tzinfo=UTC)

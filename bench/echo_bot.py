@@ -4,7 +4,7 @@ an empty answer, and nothing else; PTB's defaults otherwise.
 
 Run by the benchmark as a process of its own: TELEGRAM_BOT_TOKEN and
 TELEGRAM_API_BASE_URL as for Porchlight. ECHO_TRANSPORT=aiohttp gives it Porchlight's
-HTTP transport (bot/transport.py), for a like-for-like ceiling.
+HTTP transport (bot/plumbing/transport.py), for a like-for-like ceiling.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.transport import AiohttpRequest
+from bot.plumbing.transport import AiohttpRequest
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -18,10 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import build_application
-from bot.config import Settings
 from bot.handlers.common import App
-from bot.logging_setup import configure_logging
-from bot.runner import run_polling
+from bot.platform.config import Settings
+from bot.platform.logging_setup import configure_logging
+from bot.plumbing.runner import run_polling
 from bot.sim import BotApiSimulator
 from bot.startup import Prepared, prepare
 

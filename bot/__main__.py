@@ -19,11 +19,11 @@ from pathlib import Path
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_application
-from bot.catalog import CONTENT_DIR
-from bot.config import ConfigError, Settings, load_settings
 from bot.content_check import run_check
-from bot.logging_setup import configure_logging
-from bot.runner import run_polling, run_webhook, stop_on_signals
+from bot.platform.catalog import CONTENT_DIR
+from bot.platform.config import ConfigError, Settings, load_settings
+from bot.platform.logging_setup import configure_logging
+from bot.plumbing.runner import run_polling, run_webhook, stop_on_signals
 from bot.startup import StartupError, prepare
 
 EXIT_CONFIG = 2

@@ -13,8 +13,6 @@ from typing import Any
 from telegram import LinkPreviewOptions
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, Defaults
 
-from bot.commands import publish_commands
-from bot.discreet import neutral_first_line
 from bot.handlers import (
     checkin,
     conversation,
@@ -37,11 +35,13 @@ from bot.handlers import (
     welcome,
 )
 from bot.handlers.common import App, Context
-from bot.priority import MembersFirstRateLimiter
+from bot.platform.discreet import neutral_first_line
+from bot.plumbing.commands import publish_commands
+from bot.plumbing.priority import MembersFirstRateLimiter
+from bot.plumbing.transport import AiohttpRequest
+from bot.plumbing.update_order import PerChatOrder
+from bot.plumbing.updates_guard import TolerantUpdatesRequest
 from bot.services import SERVICES_KEY, Services, services_of
-from bot.transport import AiohttpRequest
-from bot.update_order import PerChatOrder
-from bot.updates_guard import TolerantUpdatesRequest
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def build_application(
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(limiter)
         # aiohttp, not PTB's httpx: the HTTP client was most of the bot's CPU per update
-        # (bench/bench_throughput.py; see bot/transport.py).
+        # (bench/bench_throughput.py; see bot/plumbing/transport.py).
         .request(AiohttpRequest(connections=CONNECTIONS))
         .get_updates_request(TolerantUpdatesRequest(connections=1))
         .concurrent_updates(PerChatOrder(urgent=safety.looks_like_a_crisis))

@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.catalog import CONTENT_DIR, Catalog, CatalogError
-from bot.library import LIBRARY_DIR, Library, load_library
-from bot.meeting_formats import load_formats
-from bot.problems import ContentError, Problem
-from bot.reflections import load_reflections, missing_days
+from bot.meetings.formats import load_formats
+from bot.platform.catalog import CONTENT_DIR, Catalog, CatalogError
+from bot.platform.problems import ContentError, Problem
+from bot.readings.library import LIBRARY_DIR, Library, load_library
+from bot.readings.reflections import load_reflections, missing_days
 from bot.safety import LexiconError, load_lexicon
 
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.callbacks import CallbackCodec
-from bot.catalog import Catalog
-from bot.clock import Clock
-from bot.config import Settings
 from bot.etiquette import EtiquetteClassifier
 from bot.etiquette.distress import RecentDistress
 from bot.intents import IntentClassifier
-from bot.library import Library
-from bot.meeting_formats import MeetingFormat
-from bot.privacy import Keyring
-from bot.reflections import Reflection
+from bot.meetings.formats import MeetingFormat
+from bot.platform.callbacks import CallbackCodec
+from bot.platform.catalog import Catalog
+from bot.platform.clock import Clock
+from bot.platform.config import Settings
+from bot.platform.privacy import Keyring
+from bot.platform.store import Store
+from bot.readings.library import Library
+from bot.readings.reflections import Reflection
+from bot.readings.search import LibrarySearch
 from bot.safety.assessor import Assessor, RecentCrises
-from bot.search import LibrarySearch
-from bot.store import Store
 
 SERVICES_KEY = "porchlight.services"
 

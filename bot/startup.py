@@ -7,22 +7,22 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from bot.callbacks import CallbackCodec
-from bot.catalog import Catalog
-from bot.clock import Clock, system_clock
-from bot.config import ConfigError, Settings
-from bot.datalock import DataFolderBusy, DataFolderLock
 from bot.etiquette import load_shipped_etiquette
 from bot.intents import load_shipped_intents
-from bot.library import load_library
-from bot.meeting_formats import load_formats
-from bot.privacy import SECRET_FILE_NAME, Keyring, SecretFileError, load_or_create_secret
-from bot.problems import ContentError
-from bot.reflections import load_reflections, missing_days
+from bot.meetings.formats import load_formats
+from bot.platform.callbacks import CallbackCodec
+from bot.platform.catalog import Catalog
+from bot.platform.clock import Clock, system_clock
+from bot.platform.config import ConfigError, Settings
+from bot.platform.datalock import DataFolderBusy, DataFolderLock
+from bot.platform.privacy import SECRET_FILE_NAME, Keyring, SecretFileError, load_or_create_secret
+from bot.platform.problems import ContentError
+from bot.platform.store import DATABASE_FILE_NAME, SqliteStore, StoreError
+from bot.readings.library import load_library
+from bot.readings.reflections import load_reflections, missing_days
+from bot.readings.search import LibrarySearch
 from bot.safety.assessor import Assessor
-from bot.search import LibrarySearch
 from bot.services import Services
-from bot.store import DATABASE_FILE_NAME, SqliteStore, StoreError
 
 logger = logging.getLogger(__name__)
 

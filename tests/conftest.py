@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_application
-from bot.config import Settings
 from bot.handlers.common import App
-from bot.runner import run_polling
+from bot.platform.config import Settings
+from bot.plumbing.runner import run_polling
 from bot.services import Services
 from bot.sim import BotApiSimulator
 from bot.startup import Prepared, prepare

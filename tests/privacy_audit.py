@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.logging_setup import RedactingFormatter, set_levels
+from bot.platform.logging_setup import RedactingFormatter, set_levels
 
 
 @dataclass

@@ -118,7 +118,7 @@ async def test_an_update_ptb_cannot_read_is_skipped_not_retried(harness: Harness
 
 
 def test_readable_updates_keeps_ids_of_the_unreadable() -> None:
-    from bot.updates_guard import readable_updates
+    from bot.plumbing.updates_guard import readable_updates
 
     def good_update() -> dict[str, object]:
         chat = {"id": 1, "type": "private"}

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 from aiohttp import web
 
-from bot.bounded_server import BoundedServer, ConnectionLimits, Handler
+from bot.plumbing.bounded_server import BoundedServer, ConnectionLimits, Handler
 
 PARTIAL_HEADER = b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: applic"
 HANG_GUARD = 10.0  # only so a broken test fails instead of hanging

@@ -2,7 +2,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.callbacks import MAX_CALLBACK_BYTES, CallbackCodec, CallbackData, CallbackDataTooLong
+from bot.platform.callbacks import (
+    MAX_CALLBACK_BYTES,
+    CallbackCodec,
+    CallbackData,
+    CallbackDataTooLong,
+)
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 CODEC = CallbackCodec(b"k" * 32)

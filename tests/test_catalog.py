@@ -3,11 +3,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import inventory
-from bot.catalog import Catalog, CatalogError, Html
-from bot.commands import GROUP_COMMANDS, PRIVATE_COMMANDS, command_list
-from bot.privacy_notice import markdown_table, render_privacy
-from bot.resources import AnswerKind, render
+from bot.platform import inventory
+from bot.platform.catalog import Catalog, CatalogError, Html
+from bot.platform.privacy_notice import markdown_table, render_privacy
+from bot.plumbing.commands import GROUP_COMMANDS, PRIVATE_COMMANDS, command_list
+from bot.safety.resources import AnswerKind, render
 
 CATALOG = Catalog.load()
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,11 +130,13 @@ def test_command_menus_are_valid_for_telegram() -> None:
 
 def test_readme_privacy_table_is_the_inventory() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert markdown_table(CATALOG) in readme, "regenerate with: python -m bot.privacy_notice"
+    assert markdown_table(CATALOG) in readme, (
+        "regenerate with: python -m bot.platform.privacy_notice"
+    )
 
 
 def _dummy(key: str) -> dict[str, str]:
-    from bot.catalog import placeholders
+    from bot.platform.catalog import placeholders
 
     return {name: "x" for name in placeholders(CATALOG.template(key))}
 

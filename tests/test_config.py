@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings, read_dotenv
+from bot.platform.config import ConfigError, load_settings, read_dotenv
 
 TOKEN = "123456:ABCDEFGHIJKLMNOP_qrstuv"
 

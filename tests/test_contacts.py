@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.contacts import CRISIS_LINES_FILE, KINDS, find_contact, shipped_allowed
+from bot.peers.contacts import CRISIS_LINES_FILE, KINDS, find_contact, shipped_allowed
 
 LABELLED = Path(__file__).parent / "data" / "contact_details_labelled.jsonl"
 PRECISION_FLOOR = 0.95

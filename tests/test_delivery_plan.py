@@ -1,5 +1,5 @@
 """What a delivery owes when the clock jumps or Telegram refuses, across zones and
-daylight saving (pure: bot.schedule.plan, retry_at and bot.refusals)."""
+daylight saving (pure: bot.delivery.schedule.plan, retry_at and bot.delivery.refusals)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.refusals import GIVE_UP_AFTER, Refusal, classify, gives_up, tells_admins
-from bot.schedule import CATCH_UP, local_day, local_instant, next_due, plan, retry_at
+from bot.delivery.refusals import GIVE_UP_AFTER, Refusal, classify, gives_up, tells_admins
+from bot.delivery.schedule import CATCH_UP, local_day, local_instant, next_due, plan, retry_at
 
 TICK = timedelta(minutes=10)
 DAY = timedelta(days=1)

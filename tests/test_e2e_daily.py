@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.delivery.schedule import local_instant
 from bot.handlers.daily import deliver_now
-from bot.reflections import load_reflections
-from bot.schedule import local_instant
+from bot.readings.reflections import load_reflections
 from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser
 from tests.conftest import Harness
 from tests.test_e2e_foundation import button_labels, say

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.delivery.refusals import GIVE_UP_AFTER
 from bot.handlers.daily import deliver_now
-from bot.refusals import GIVE_UP_AFTER
 from bot.sim import BotApiSimulator, SimChat, SimUser
 from tests.conftest import Harness
 from tests.test_e2e_daily import REFLECTIONS, deliveries, subscribe_in_berlin

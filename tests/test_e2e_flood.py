@@ -1,12 +1,12 @@
 """One member's flood stands in nobody's way, with Telegram's limits on in the simulator
-(bot/update_order.py, bot/handlers/pace.py)."""
+(bot/plumbing/update_order.py, bot/handlers/pace.py)."""
 
 from __future__ import annotations
 
-from bot.catalog import Catalog
+from bot.platform.catalog import Catalog
+from bot.plumbing.update_order import BACKLOG
 from bot.sim import SimMessage
 from bot.sim.ratelimits import RateLimits
-from bot.update_order import BACKLOG
 from tests.conftest import Harness
 from tests.test_e2e_foundation import say
 

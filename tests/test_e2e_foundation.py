@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot import inventory
-from bot.catalog import Catalog
+from bot.platform import inventory
+from bot.platform.catalog import Catalog
 from bot.sim import BotApiSimulator
 from tests.conftest import Harness
 

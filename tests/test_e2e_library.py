@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.library import load_library
+from bot.readings.library import load_library
 from bot.sim import BotApiSimulator, SimMessage
 from tests.conftest import Harness
 from tests.test_e2e_foundation import button_labels, say

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from telegram import Bot
 
-from bot.catalog import Catalog
-from bot.priority import BROADCAST
+from bot.platform.catalog import Catalog
+from bot.plumbing.priority import BROADCAST
 from bot.safety import Level, assess_rules
 from bot.safety.assessor import Assessor
 from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser

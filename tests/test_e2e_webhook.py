@@ -12,12 +12,12 @@ import aiohttp
 import pytest
 
 from bot.app import build_application
-from bot.bounded_server import ConnectionLimits
-from bot.runner import run_polling, run_webhook
+from bot.platform.store import DATABASE_FILE_NAME
+from bot.plumbing.bounded_server import ConnectionLimits
+from bot.plumbing.runner import run_polling, run_webhook
 from bot.safety.assessor import Assessor
 from bot.sim import BotApiSimulator, SimUser
 from bot.startup import Prepared, prepare
-from bot.store import DATABASE_FILE_NAME
 from tests.conftest import MovableClock, make_settings
 from tests.test_e2e_foundation import say
 

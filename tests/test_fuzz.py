@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import build_application
-from bot.runner import run_polling
+from bot.plumbing.runner import run_polling
+from bot.plumbing.update_order import PerChatOrder
 from bot.sim import BotApiSimulator
 from bot.startup import prepare
-from bot.update_order import PerChatOrder
 from tests.conftest import MovableClock, make_settings
 from tests.privacy_audit import captured_logs
 
@@ -141,7 +141,7 @@ async def run_scenario(
                     elif kind == "raw":
                         sim.inject_raw(dict(value))
                 # The burst is one member's flood: once the bot has worked through it, a
-                # new command is answered as usual (bot/update_order.py).
+                # new command is answered as usual (bot/plumbing/update_order.py).
                 order = app.update_processor
                 assert isinstance(order, PerChatOrder)
 

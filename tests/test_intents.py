@@ -18,8 +18,8 @@ from bot.intents.train import (
     cross_validate,
     load_examples,
 )
+from bot.platform.textfold import fold
 from bot.safety.model import EncoderPin, ModelUnavailable, UniversalSentenceEncoder
-from bot.textfold import fold
 
 
 @pytest.fixture(scope="module")

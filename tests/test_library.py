@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Catalog
-from bot.library import MAX_WORDS, MIN_WORDS, load_library, parse_reading
-from bot.library_view import render_copy, render_reading
-from bot.meeting_formats import load_formats, parse_format
-from bot.problems import ContentError
-from bot.reflections import load_reflections, missing_days, render_reflection
-from bot.search import LibrarySearch, stem
+from bot.meetings.formats import load_formats, parse_format
+from bot.platform.catalog import Catalog
+from bot.platform.problems import ContentError
+from bot.readings.library import MAX_WORDS, MIN_WORDS, load_library, parse_reading
+from bot.readings.library_view import render_copy, render_reading
+from bot.readings.reflections import load_reflections, missing_days, render_reflection
+from bot.readings.search import LibrarySearch, stem
 from bot.sim.limits import parse_html, utf16_len
 
 ROOT = Path(__file__).resolve().parent.parent

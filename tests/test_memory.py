@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from bot import inventory
 from bot.handlers.memory import held, sweep_now
 from bot.handlers.peer_chat import peer_tick_now
-from bot.privacy_notice import memory_table
+from bot.platform import inventory
+from bot.platform.privacy_notice import memory_table
+from bot.plumbing.update_order import PerChatOrder
 from bot.services import SERVICES_KEY
-from bot.update_order import PerChatOrder
 from tests.conftest import Harness
 from tests.peer_helpers import PEER_SETTINGS, bot_says, live_chat
 from tests.test_e2e_foundation import say
@@ -139,4 +139,4 @@ async def test_after_forget_nothing_in_memory_holds_the_member(harness: Harness)
 
 def test_the_readme_lists_what_memory_holds() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    assert memory_table() in readme, "regenerate with: python -m bot.privacy_notice"
+    assert memory_table() in readme, "regenerate with: python -m bot.platform.privacy_notice"

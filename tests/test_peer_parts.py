@@ -8,10 +8,10 @@ import itertools
 import time
 from datetime import UTC, datetime, timedelta
 
-from bot.checkin import MOODS, hour_counter, mood_counter, wait_counter
-from bot.discreet import neutral_first_line
 from bot.handlers.listen import parse_duration
-from bot.pacer import Pacer
+from bot.peers.checkin import MOODS, hour_counter, mood_counter, wait_counter
+from bot.platform.discreet import neutral_first_line
+from bot.plumbing.pacer import Pacer
 
 
 async def test_pacer_keeps_order_and_spacing_per_chat_and_chats_apart() -> None:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.peers import MAX_SHIFT, OFFER_TIMEOUT, WAIT_BEFORE_ALTERNATIVES, Matchmaker
-from bot.privacy import Pseudonym
+from bot.peers.matching import MAX_SHIFT, OFFER_TIMEOUT, WAIT_BEFORE_ALTERNATIVES, Matchmaker
+from bot.platform.privacy import Pseudonym
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 ANA, BEN, CAL = Pseudonym("member-ana"), Pseudonym("member-ben"), Pseudonym("member-cal")

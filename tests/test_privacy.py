@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.privacy import Keyring, SealError, load_or_create_secret
+from bot.platform.privacy import Keyring, SealError, load_or_create_secret
 
 KEYS = Keyring.from_secret(b"a test secret that is long enough for the keyring")
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import REFLECTION
-from bot.privacy import Keyring
+from bot.delivery.deliver import REFLECTION
+from bot.platform.privacy import Keyring
+from bot.platform.store import SqliteStore, Subscription
 from bot.sim import BotApiSimulator
-from bot.store import SqliteStore, Subscription
 from tests.peer_helpers import bot_says, connect, press
 from tests.test_e2e_foundation import say
 

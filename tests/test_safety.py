@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.platform.textfold import fold
 from bot.safety import Level, LexiconError, assess, load_lexicon
 from bot.safety.model import (
     CLASSIFIER_FILE,
@@ -27,7 +28,6 @@ from bot.safety.train import (
     figures_by_language,
     load_examples,
 )
-from bot.textfold import fold
 
 
 @pytest.fixture(scope="module")

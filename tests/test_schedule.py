@@ -7,17 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.catalog import Catalog
-from bot.dates import parse_day, shift
-from bot.reflections import load_reflections
-from bot.schedule import (
+from bot.delivery.dates import parse_day, shift
+from bot.delivery.schedule import (
     clock_text,
     local_instant,
     next_due,
     owed_day,
     parse_clock,
 )
-from bot.zones import (
+from bot.delivery.zones import (
     ABBREVIATIONS,
     PICKER,
     all_zones,
@@ -26,6 +24,8 @@ from bot.zones import (
     suggest_zone,
     zone_label,
 )
+from bot.platform.catalog import Catalog
+from bot.readings.reflections import load_reflections
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SYDNEY = ZoneInfo("Australia/Sydney")

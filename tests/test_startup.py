@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.datalock import DataFolderLock
+from bot.platform.config import Settings
+from bot.platform.datalock import DataFolderLock
+from bot.platform.store import DATABASE_FILE_NAME
 from bot.startup import StartupError, prepare
-from bot.store import DATABASE_FILE_NAME
 
 
 async def test_a_read_only_data_folder_is_named_for_what_it_is(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, load_settings
-from bot.privacy import SECRET_FILE_NAME
+from bot.platform.config import Settings, load_settings
+from bot.platform.privacy import SECRET_FILE_NAME
 from bot.startup import prepare, secret_placement_warnings
 
 TOKEN = "123456:ABCDEFGHIJKLMNOP_qrstuv"

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import inventory
-from bot.privacy import Keyring, SealedId
-from bot.store import (
+from bot.platform import inventory
+from bot.platform.privacy import Keyring, SealedId
+from bot.platform.store import (
     BLOCK_LIFETIME,
     COUNTS_LIFETIME,
     DATABASE_FILE_NAME,

@@ -1,5 +1,5 @@
 """Updates from one chat stay in order; updates from different chats do not wait on
-each other (bot.update_order, no Telegram)."""
+each other (bot.plumbing.update_order, no Telegram)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 
 from telegram import Update
 
-from bot.update_order import PerChatOrder, order_key
+from bot.plumbing.update_order import PerChatOrder, order_key
 
 
 def message_update(update_id: int, chat_id: int, user_id: int | None = None) -> Update:

@@ -34,10 +34,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.patterns import PatternError, compile_alternation
+from bot.platform.patterns import PatternError, compile_alternation
+from bot.platform.textfold import fold
 from bot.safety import Level
 from bot.safety import assess_rules as crisis_rules
-from bot.textfold import fold
 
 ETIQUETTE_DIR = Path(__file__).parent.parent / "content" / "etiquette"
 

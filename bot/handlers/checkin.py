@@ -10,15 +10,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.catalog import Html
-from bot.checkin import (
-    help_counter,
-    hour_counter,
-    is_help,
-    is_mood,
-    mood_counter,
-)
-from bot.delivery import NUDGE
+from bot.delivery.deliver import NUDGE
+from bot.delivery.schedule import clock_text, parse_clock
+from bot.delivery.zones import zone_label
 from bot.handlers.checkin_view import FEATURE, help_markup, mood_markup, send_reading_for
 from bot.handlers.common import (
     NEW_MESSAGES,
@@ -39,11 +33,17 @@ from bot.handlers.daily import schedule
 from bot.handlers.peer_chat import PeerState, ask_for_peer, room
 from bot.handlers.resources import send_answer
 from bot.handlers.safety import verdict_of
-from bot.peer_room import MAX_CHECKIN_WORDS, CheckIn
-from bot.resources import AnswerKind
+from bot.peers.checkin import (
+    help_counter,
+    hour_counter,
+    is_help,
+    is_mood,
+    mood_counter,
+)
+from bot.peers.room import MAX_CHECKIN_WORDS, CheckIn
+from bot.platform.catalog import Html
 from bot.safety import Level
-from bot.schedule import clock_text, parse_clock
-from bot.zones import zone_label
+from bot.safety.resources import AnswerKind
 
 
 async def checkin_command(update: Update, context: Context) -> None:

@@ -7,9 +7,9 @@ import random
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.checkin import HELPS, MOODS
 from bot.handlers.common import Context, language, reply, services, text
-from bot.library_view import render_reading
+from bot.peers.checkin import HELPS, MOODS
+from bot.readings.library_view import render_reading
 from bot.services import Services
 
 FEATURE = "chk"

@@ -17,13 +17,13 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot, filters
 
-from bot.callbacks import DEFAULT_MAX_AGE, CallbackData
-from bot.privacy import Pseudonym
+from bot.platform.callbacks import DEFAULT_MAX_AGE, CallbackData
+from bot.platform.privacy import Pseudonym
 from bot.services import Services, services_of
 
 logger = logging.getLogger(__name__)
 
-# The bot's rate-limit argument is a str: bot.priority.CRISIS marks urgent sends.
+# The bot's rate-limit argument is a str: bot.plumbing.priority.CRISIS marks urgent sends.
 Context: TypeAlias = CallbackContext[ExtBot[str], dict[Any, Any], dict[Any, Any], dict[Any, Any]]
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
@@ -105,7 +105,7 @@ async def reply(
     """Send body into the chat the update came from, in its forum topic if it has one.
 
     It is a new message, not a reply: it quotes nothing and points at no one. priority
-    (bot.priority.CRISIS) lets it skip the rate-limit queue.
+    (bot.plumbing.priority.CRISIS) lets it skip the rate-limit queue.
     """
     chat = update.effective_chat
     if chat is None:

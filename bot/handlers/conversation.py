@@ -41,8 +41,8 @@ from bot.handlers.reflections import chat_zone, local_today, show_today
 from bot.handlers.resources import send_answer
 from bot.handlers.safety import just_had_a_crisis, verdict_of, was_answered, words_of
 from bot.intents import Intent
-from bot.resources import AnswerKind
 from bot.safety import Level
+from bot.safety.resources import AnswerKind
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ExtBot
 
-from bot.delivery import (
+from bot.delivery.deliver import (
     NUDGE,
     REFLECTION,
     DeliveryReport,
@@ -24,6 +24,9 @@ from bot.delivery import (
     deliver_due,
     rescheduled,
 )
+from bot.delivery.refusals import GIVE_UP_AFTER, Refusal
+from bot.delivery.schedule import clock_text, next_due, parse_clock
+from bot.delivery.zones import zone_info, zone_label
 from bot.handlers.checkin_view import mood_markup
 from bot.handlers.common import (
     HTML,
@@ -42,13 +45,10 @@ from bot.handlers.common import (
     verified_callback,
 )
 from bot.handlers.reflections import chat_zone, date_text, day_key, scheduled_list
-from bot.priority import BROADCAST
-from bot.reflections import render_reflection
-from bot.refusals import GIVE_UP_AFTER, Refusal
-from bot.schedule import clock_text, next_due, parse_clock
+from bot.platform.store import Subscription
+from bot.plumbing.priority import BROADCAST
+from bot.readings.reflections import render_reflection
 from bot.services import Services, services_of
-from bot.store import Subscription
-from bot.zones import zone_info, zone_label
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Keeping the no-crosstalk etiquette for a group, and its /etiquette and /settings.
 
-Thin over two pure assessors: bot.etiquette (is this crosstalk?) and bot.contacts (does
+Thin over two pure assessors: bot.etiquette (is this crosstalk?) and bot.peers.contacts (does
 it carry contact details?), the message's embedding coming from the crisis layer's
 assessor, off the event loop. A message the crisis assessor found to be a crisis is never
 touched. A crisis or a concern is remembered as a time for the chat (or topic), so that
@@ -21,8 +21,6 @@ from telegram import ChatMember, Message, MessageEntity, ReplyParameters, Update
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot.catalog import Html
-from bot.contacts import find_contact
 from bot.etiquette import MeetingMessage, Strictness, judge
 from bot.handlers.common import (
     HTML,
@@ -46,10 +44,12 @@ from bot.handlers.meetings import (
     schedule_deletion,
 )
 from bot.handlers.safety import take_embedding, verdict_of
-from bot.meetings import Meeting, Runner
+from bot.meetings.queue import Meeting, Runner
+from bot.peers.contacts import find_contact
+from bot.platform.catalog import Html
+from bot.platform.store import EtiquetteSettings
 from bot.safety import Level
 from bot.services import services_of
-from bot.store import EtiquetteSettings
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.handlers.common import NEW_MESSAGES, PRIVATE, App, Context, answer_expired, reply, text
 from bot.handlers.safety import was_answered
-from bot.store import StoreError
+from bot.platform.store import StoreError
 
 logger = logging.getLogger(__name__)
 

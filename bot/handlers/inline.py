@@ -13,14 +13,14 @@ from telegram import (
 )
 from telegram.ext import InlineQueryHandler
 
-from bot.dates import parse_day
+from bot.delivery.dates import parse_day
 from bot.handlers.common import HTML, App, Context, language, services
 from bot.handlers.reflections import date_text, day_key, local_today
-from bot.library_view import render_copy
-from bot.reflections import Reflection, render_reflection
-from bot.resources import AnswerKind, render, resolve_region
+from bot.readings.library_view import render_copy
+from bot.readings.reflections import Reflection, render_reflection
+from bot.readings.search import Searchable, SearchIndex
 from bot.safety import Level
-from bot.search import Searchable, SearchIndex
+from bot.safety.resources import AnswerKind, render, resolve_region
 from bot.services import Services
 
 MAX_RESULTS = 20  # Telegram allows 50; twenty is plenty to choose from on a phone

@@ -28,8 +28,8 @@ from bot.handlers.common import (
     text,
     verified_callback,
 )
-from bot.library import Reading
-from bot.library_view import (
+from bot.readings.library import Reading
+from bot.readings.library_view import (
     PAGE_SIZE,
     render_copy,
     render_page,

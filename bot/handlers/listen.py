@@ -34,10 +34,10 @@ from bot.handlers.common import (
     verified_callback,
 )
 from bot.handlers.peer_chat import LISTENING, close_offer, match, room, room_of
-from bot.peers import DEFAULT_CAP, MAX_SHIFT, peer_alias
-from bot.privacy import Pseudonym, SealedId, SealError
+from bot.peers.matching import DEFAULT_CAP, MAX_SHIFT, peer_alias
+from bot.platform.privacy import Pseudonym, SealedId, SealError
+from bot.platform.store import ListenerRecord, PeerSession
 from bot.services import Services
-from bot.store import ListenerRecord, PeerSession
 
 logger = logging.getLogger(__name__)
 

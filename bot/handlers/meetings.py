@@ -2,7 +2,7 @@
 
 A meeting belongs to one chat and, in a forum, one topic. Admins (anonymous admins too)
 and members they allowed to chair run it; anyone raises a hand. The queue and who shared
-live in memory (bot.meetings) and vanish at /meeting end; the store keeps only what a
+live in memory (bot.meetings.queue) and vanish at /meeting end; the store keeps only what a
 restart needs (format, chair, timer). Small notices delete themselves after a while.
 """
 
@@ -20,7 +20,6 @@ from telegram import ChatMember, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler
 
-from bot.catalog import Html
 from bot.handlers.common import (
     HTML,
     NEW_MESSAGES,
@@ -36,11 +35,12 @@ from bot.handlers.common import (
     text,
     thread_of,
 )
-from bot.meeting_formats import DEFAULT_FORMAT, MeetingFormat
-from bot.meetings import MAX_TIMER_MINUTES, Hand, Meeting, Runner
-from bot.privacy import SealError
+from bot.meetings.formats import DEFAULT_FORMAT, MeetingFormat
+from bot.meetings.queue import MAX_TIMER_MINUTES, Hand, Meeting, Runner
+from bot.platform.catalog import Html
+from bot.platform.privacy import SealError
+from bot.platform.store import MeetingRecord
 from bot.services import services_of
-from bot.store import MeetingRecord
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """What memory holds about people, let go of on time: one tick sweeps every structure
-bot/inventory.py's MEMORY lists, and /forget clears a member from all of them at once."""
+bot/platform/inventory.py's MEMORY lists, and /forget clears a member from all of them at once."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import timedelta
 from bot.handlers import etiquette, meetings, safety
 from bot.handlers.common import App, Context
 from bot.handlers.peer_chat import room_of
-from bot.privacy import Pseudonym
+from bot.platform.privacy import Pseudonym
+from bot.platform.store import StoreError
 from bot.services import services_of
-from bot.store import StoreError
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, Update
 
 from bot.handlers.common import Context, button_data, is_private, services, text
-from bot.peer_room import room_in
+from bot.peers.room import room_in
 
 FEATURE = "nx"
 PEER, CHECKIN, READ, TODAY, LINES = "peer", "checkin", "read", "today", "lines"

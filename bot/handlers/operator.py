@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.handlers.common import NEW_MESSAGES, App, Context, language, reply, services, text
+from bot.platform.stats import render_stats, stats_since
 from bot.services import services_of
-from bot.stats import render_stats, stats_since
 
 
 async def show_stats(update: Update, context: Context) -> None:

@@ -1,7 +1,7 @@
 """The pace gate: a member flooding a chat is told once to slow down, and what they send
 past their backlog goes unanswered, except a crisis, which is never held back.
 
-bot/update_order.py marks which updates came past a member's backlog. The safety handler
+bot/plumbing/update_order.py marks which updates came past a member's backlog. The safety handler
 has read them by now (it runs in an earlier group), so a crisis has had its answer; here
 the rest stop before any feature sees them.
 """
@@ -13,8 +13,8 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.handlers.common import App, Context, reply, text
 from bot.handlers.safety import SAFETY_GROUP, verdict_of
+from bot.plumbing.update_order import PerChatOrder
 from bot.safety import Level
-from bot.update_order import PerChatOrder
 
 # Right after safety, before any feature.
 PACE_GROUP = SAFETY_GROUP + 1

@@ -1,6 +1,6 @@
 """Anonymous peer chats: the line, offers to listeners, the relay, and how chats end.
 
-Thin over bot.peers (who is matched with whom) and bot.peer_room (what lives in memory).
+Thin over bot.peers.matching (who is matched with whom) and bot.peers.room (what lives in memory).
 Everything a member writes passes through here to the other side under an alias, as a
 new message with protect_content: never a forward, never a reply quote, never a name.
 The store holds only a marker per person (PeerSession), so a restart can tell them.
@@ -17,9 +17,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.catalog import Html
-from bot.checkin import wait_counter
-from bot.contacts import find_contact
 from bot.handlers.checkin_view import send_reading_for
 from bot.handlers.common import (
     HTML,
@@ -38,7 +35,10 @@ from bot.handlers.common import (
 from bot.handlers.reflections import chat_zone, local_today, show_today
 from bot.handlers.resources import send_answer
 from bot.handlers.safety import just_had_a_crisis, verdict_of
-from bot.peer_room import (
+from bot.peers.checkin import wait_counter
+from bot.peers.contacts import find_contact
+from bot.peers.matching import WAIT_BEFORE_ALTERNATIVES, Offer, Pair, Request, peer_alias
+from bot.peers.room import (
     FAST_TYPING_BACKLOG,
     IDLE_END,
     IDLE_WARNING,
@@ -49,13 +49,13 @@ from bot.peer_room import (
     PendingReport,
     room_in,
 )
-from bot.peers import WAIT_BEFORE_ALTERNATIVES, Offer, Pair, Request, peer_alias
-from bot.priority import CRISIS
-from bot.privacy import Pseudonym, SealError
-from bot.resources import AnswerKind
+from bot.platform.catalog import Html
+from bot.platform.privacy import Pseudonym, SealError
+from bot.platform.store import PeerSession
+from bot.plumbing.priority import CRISIS
 from bot.safety import Level
+from bot.safety.resources import AnswerKind
 from bot.services import services_of
-from bot.store import PeerSession
 
 logger = logging.getLogger(__name__)
 

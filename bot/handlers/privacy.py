@@ -23,8 +23,8 @@ from bot.handlers.common import (
 )
 from bot.handlers.memory import erase_later, forget_member
 from bot.handlers.peer_chat import leave_everything
-from bot.privacy_notice import render_privacy
-from bot.store import StoreError
+from bot.platform.privacy_notice import render_privacy
+from bot.platform.store import StoreError
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.callbacks import CallbackDataTooLong
-from bot.dates import parse_day, shift
-from bot.delivery import follow_chat_zone
+from bot.delivery.dates import parse_day, shift
+from bot.delivery.deliver import follow_chat_zone
+from bot.delivery.schedule import clock_text
+from bot.delivery.zones import (
+    ABBREVIATIONS,
+    PICKER,
+    all_zones,
+    find_zone,
+    offset_zone,
+    suggest_zone,
+    zone_info,
+    zone_label,
+)
 from bot.handlers.common import (
     HTML,
     NEW_MESSAGES,
@@ -27,20 +37,10 @@ from bot.handlers.common import (
     text,
     verified_callback,
 )
-from bot.reflections import Reflection, render_reflection
-from bot.schedule import clock_text
+from bot.platform.callbacks import CallbackDataTooLong
+from bot.platform.store import Subscription
+from bot.readings.reflections import Reflection, render_reflection
 from bot.services import Services
-from bot.store import Subscription
-from bot.zones import (
-    ABBREVIATIONS,
-    PICKER,
-    all_zones,
-    find_zone,
-    offset_zone,
-    suggest_zone,
-    zone_info,
-    zone_label,
-)
 
 FEATURE = "ref"
 ZONE_FEATURE = "zone"

@@ -28,8 +28,8 @@ from bot.handlers.common import (
     verified_callback,
 )
 from bot.handlers.next_steps import next_steps_rows, peer_note
-from bot.priority import CRISIS
-from bot.resources import (
+from bot.plumbing.priority import CRISIS
+from bot.safety.resources import (
     INTERNATIONAL,
     AnswerKind,
     Rendered,

@@ -30,11 +30,11 @@ from bot.handlers.common import (
     text,
 )
 from bot.handlers.resources import send_answer
-from bot.peer_room import in_peer_flow
-from bot.resources import AnswerKind
+from bot.peers.room import in_peer_flow
 from bot.safety import Assessment, Level
 from bot.safety.assessor import Who
 from bot.safety.model import Vectors
+from bot.safety.resources import AnswerKind
 from bot.safety.rules import assess_rules
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from telegram.ext import CommandHandler
 from bot.handlers.common import NEW_MESSAGES, App, Context, is_private, reply, text
 from bot.handlers.library import TAKE_PREFIX, deliver_taken
 from bot.handlers.resources import send_answer
-from bot.resources import AnswerKind
+from bot.safety.resources import AnswerKind
 
 
 async def start(update: Update, context: Context) -> None:

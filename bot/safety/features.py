@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from bot.textfold import fold
+from bot.platform.textfold import fold
 
 BUCKET_BITS = 14  # 16,384 buckets a block: as good as 2^16 or 2^18 in cross-validation
 BUCKETS = 1 << BUCKET_BITS

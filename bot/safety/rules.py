@@ -18,9 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.patterns import PatternError, compile_alternation
+from bot.platform.patterns import PatternError, compile_alternation
+from bot.platform.textfold import fold
 from bot.safety.verdict import Assessment, Level
-from bot.textfold import fold
 
 SAFETY_DIR = Path(__file__).parent.parent / "content" / "safety"
 

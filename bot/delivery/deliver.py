@@ -3,8 +3,8 @@
 The store is the source of truth: every due subscription is sent, and recorded as done
 only after Telegram accepted it, so delivery is at least once and never silently lost
 (a crash between Telegram's acceptance and the record can repeat that one message).
-What is owed after the bot was down or the clock jumped is bot.schedule.plan's to say.
-A refusal that may pass (bot.refusals) is tried again for a while, and a group's admins
+What is owed after the bot was down or the clock jumped is bot.delivery.schedule.plan's to say.
+A refusal that may pass (bot.delivery.refusals) is tried again for a while, and a group's admins
 are told once; only a chat that blocked the bot or no longer exists loses its delivery.
 """
 
@@ -25,12 +25,12 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.privacy import Pseudonym, SealError
-from bot.refusals import Refusal, classify, gives_up, tells_admins
-from bot.schedule import delivered_as_of, next_due, plan, retry_at
+from bot.delivery.refusals import Refusal, classify, gives_up, tells_admins
+from bot.delivery.schedule import delivered_as_of, next_due, plan, retry_at
+from bot.delivery.zones import zone_info
+from bot.platform.privacy import Pseudonym, SealError
+from bot.platform.store import Subscription
 from bot.services import Services
-from bot.store import Subscription
-from bot.zones import zone_info
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from typing import Protocol
 
 import aiosqlite
 
-from bot import inventory
-from bot.privacy import Pseudonym, SealedId
+from bot.platform import inventory
+from bot.platform.privacy import Pseudonym, SealedId
 
 DATABASE_FILE_NAME = "porchlight.sqlite3"
 GROUP_SETTINGS_LIFETIME = timedelta(days=365)

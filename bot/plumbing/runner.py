@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 from telegram import Update
 
 from bot.app import on_startup
-from bot.bounded_server import ConnectionLimits
-from bot.config import Settings
 from bot.handlers.common import App
-from bot.webhook import TELEGRAM_CONNECTIONS, WebhookServer, new_secret_token
+from bot.platform.config import Settings
+from bot.plumbing.bounded_server import ConnectionLimits
+from bot.plumbing.webhook import TELEGRAM_CONNECTIONS, WebhookServer, new_secret_token
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.problems import Problem, line_of, toml_error_line
+from bot.platform.problems import Problem, line_of, toml_error_line
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.meetings import DEFAULT_TIMER, MAX_TIMER_MINUTES
-from bot.problems import ContentError, Problem, line_of, toml_error_line
+from bot.meetings.queue import DEFAULT_TIMER, MAX_TIMER_MINUTES
+from bot.platform.problems import ContentError, Problem, line_of, toml_error_line
 
-MEETINGS_DIR = Path(__file__).parent / "content" / "meetings"
+MEETINGS_DIR = Path(__file__).parents[1] / "content" / "meetings"
 DEFAULT_FORMAT = "open-discussion"
 MAX_NAME, MAX_SUMMARY, MAX_OPENING, MAX_CLOSING = 40, 140, 3000, 1500
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")

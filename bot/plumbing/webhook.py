@@ -4,7 +4,7 @@ PTB's own run_webhook serves one route and compares the secret plainly, so we se
 webhook path and /healthz ourselves: the secret token is compared in constant time (a
 request without it gets 403 and nothing is processed), an update Telegram sends twice is
 processed once, and an update PTB cannot read is skipped and counted, never retried. The
-server under it is bounded (bot/bounded_server.py): so many connections, and a deadline
+server under it is bounded (bot/plumbing/bounded_server.py): so many connections, and a deadline
 for each request, so idle or half-open connections cannot use up the process's files.
 """
 
@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from telegram import Update
 
-from bot.bounded_server import BoundedServer, ConnectionLimits
 from bot.handlers.common import App
 from bot.handlers.daily import LAST_TICK_KEY
+from bot.plumbing.bounded_server import BoundedServer, ConnectionLimits
+from bot.plumbing.updates_guard import readable_updates
 from bot.services import services_of
-from bot.updates_guard import readable_updates
 
 logger = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.frontmatter import read_front_matter
-from bot.problems import ContentError, Problem, line_of, toml_error_line
+from bot.platform.frontmatter import read_front_matter
+from bot.platform.problems import ContentError, Problem, line_of, toml_error_line
 
-LIBRARY_DIR = Path(__file__).parent / "content" / "library"
+LIBRARY_DIR = Path(__file__).parents[1] / "content" / "library"
 KINDS = ("essay", "tool", "meeting")
 MIN_WORDS, MAX_WORDS = 150, 500
 MAX_TITLE, MAX_SUMMARY = 60, 140

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.privacy import Pseudonym
+from bot.platform.privacy import Pseudonym
 
 OFFER_TIMEOUT = timedelta(minutes=2)
 WAIT_BEFORE_ALTERNATIVES = timedelta(minutes=5)

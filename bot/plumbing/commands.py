@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
-from bot.catalog import DEFAULT_LANGUAGE, Catalog
+from bot.platform.catalog import DEFAULT_LANGUAGE, Catalog
 
 PRIVATE_COMMANDS = (
     "start",

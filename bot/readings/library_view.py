@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
-from bot.catalog import Catalog, Html
-from bot.library import Library, Reading, Topic
+from bot.platform.catalog import Catalog, Html
+from bot.readings.library import Library, Reading, Topic
 
 PAGE_SIZE = 4
 

@@ -26,7 +26,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.urgent_first import Turns, UrgentFirst
+from bot.plumbing.urgent_first import Turns, UrgentFirst
 
 # At most this many updates in progress at once, across all chats.
 MAX_IN_PROGRESS = 64

@@ -22,7 +22,7 @@ from typing import Any
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
-from bot.urgent_first import Turns
+from bot.plumbing.urgent_first import Turns
 
 logger = logging.getLogger(__name__)
 

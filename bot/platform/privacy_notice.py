@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import inventory
-from bot.catalog import DEFAULT_LANGUAGE, Catalog, Html
+from bot.platform import inventory
+from bot.platform.catalog import DEFAULT_LANGUAGE, Catalog, Html
 
 # Under Telegram's 4,096 characters, with room for a discreet-mode first line.
 MESSAGE_LIMIT = 4000
@@ -50,7 +50,7 @@ def markdown_table(catalog: Catalog) -> str:
 
 
 def memory_table() -> str:
-    """What lives in memory only, and for how long (bot/inventory.py's MEMORY)."""
+    """What lives in memory only, and for how long (bot/platform/inventory.py's MEMORY)."""
     lines = ["| held in memory | what | how long |", "|---|---|---|"]
     lines += [f"| {m.name} | {m.holds} | {m.lifetime} |" for m in inventory.MEMORY]
     return "\n".join(lines)

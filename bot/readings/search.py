@@ -17,11 +17,11 @@ from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-from bot.library import Library, Reading
-from bot.textfold import fold
+from bot.platform.textfold import fold
+from bot.readings.library import Library, Reading
 
 FIELD_WEIGHTS = {"title": 6.0, "summary": 3.0, "topics": 1.0, "body": 1.0}
-SYNONYMS_FILE = Path(__file__).parent / "content" / "library" / "synonyms.toml"
+SYNONYMS_FILE = Path(__file__).parents[1] / "content" / "library" / "synonyms.toml"
 _K1, _B = 2.0, 0.75
 _SYNONYM_WEIGHT = 0.6
 _WORD = re.compile(r"[a-z0-9]+")

@@ -13,7 +13,7 @@ _ENDPOINTS = frozenset({"sendMessage"})
 def neutral_first_line(
     is_discreet: Callable[[int], bool], line: str
 ) -> Callable[[str, dict[str, Any]], None]:
-    """A bot.priority.Outgoing hook that prefixes the texts sent to discreet chats."""
+    """A bot.plumbing.priority.Outgoing hook that prefixes the texts sent to discreet chats."""
 
     def adjust(endpoint: str, data: dict[str, Any]) -> None:
         chat_id, body = data.get("chat_id"), data.get("text")

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.problems import ContentError, Problem, toml_error_line
+from bot.platform.problems import ContentError, Problem, toml_error_line
 
-CONTENT_DIR = Path(__file__).parent / "content"
+CONTENT_DIR = Path(__file__).parents[1] / "content"
 DEFAULT_LANGUAGE = "en"
 
 

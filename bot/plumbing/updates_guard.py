@@ -17,7 +17,7 @@ from telegram import Update
 from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
-from bot.transport import AiohttpRequest
+from bot.plumbing.transport import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.catalog import CONTENT_DIR
-from bot.textfold import fold
+from bot.platform.catalog import CONTENT_DIR
+from bot.platform.textfold import fold
 
 CRISIS_LINES_FILE = CONTENT_DIR / "crisis_lines.toml"
 KINDS = ("phone", "email", "link", "handle")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.datalock import LOCK_FILE_NAME
-from bot.privacy import SECRET_FILE_NAME
+from bot.platform.datalock import LOCK_FILE_NAME
+from bot.platform.privacy import SECRET_FILE_NAME
 
 
 @dataclass(frozen=True)

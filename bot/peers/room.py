@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.pacer import Pacer
-from bot.peers import Matchmaker, Pair
-from bot.privacy import Pseudonym
+from bot.peers.matching import Matchmaker, Pair
+from bot.platform.privacy import Pseudonym
+from bot.plumbing.pacer import Pacer
 
 IDLE_WARNING = timedelta(minutes=15)
 IDLE_END = timedelta(minutes=20)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from bot.textfold import fold
+from bot.platform.textfold import fold
 
 MONTHS = {
     # English, then Spanish; three letters are enough to recognise a month.

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.catalog import Catalog, Html
-from bot.frontmatter import read_front_matter
-from bot.problems import ContentError, Problem
+from bot.platform.catalog import Catalog, Html
+from bot.platform.frontmatter import read_front_matter
+from bot.platform.problems import ContentError, Problem
 
-REFLECTIONS_DIR = Path(__file__).parent / "content" / "reflections"
+REFLECTIONS_DIR = Path(__file__).parents[1] / "content" / "reflections"
 MIN_WORDS, MAX_WORDS = 100, 280
 MAX_TITLE, MAX_QUESTION = 60, 200
 _KEYS = {"date", "title", "question", "topics"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.catalog import Catalog, CrisisLine, Region
-from bot.textfold import fold
+from bot.platform.catalog import Catalog, CrisisLine, Region
+from bot.platform.textfold import fold
 
 INTERNATIONAL = "INT"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.catalog import Catalog
-from bot.checkin import HELPS, MOODS, help_counter, mood_counter
+from bot.peers.checkin import HELPS, MOODS, help_counter, mood_counter
+from bot.platform.catalog import Catalog
 
 STATS_DAYS = 14
 SAFETY_COUNTERS = (
@@ -25,7 +25,7 @@ PEER_COUNTERS = (
     "peer_long_waits",
     "peer_reports",
 )
-# Scheduled deliveries Telegram refused (see bot/refusals.py), and what came of them.
+# Scheduled deliveries Telegram refused (see bot/delivery/refusals.py), and what came of them.
 DELIVERY_COUNTERS = (
     "deliveries_refused",
     "delivery_notices",
