@@ -12,7 +12,7 @@ from bot.meetings.formats import load_formats
 from bot.platform.catalog import CONTENT_DIR, Catalog, CatalogError
 from bot.platform.problems import ContentError, Problem
 from bot.readings.library import LIBRARY_DIR, Library, load_library
-from bot.readings.reflections import load_reflections, missing_days
+from bot.readings.reflections import load_year, missing_days
 from bot.safety import LexiconError, load_lexicon
 
 
@@ -36,8 +36,7 @@ def check_content(folder: Path) -> CheckResult:
     except ContentError as error:
         problems += error.problems
     try:
-        reflections = load_reflections(overlay=overlay)
-        problems += missing_days(reflections)
+        problems += missing_days(load_year(overlay=overlay).english)
     except ContentError as error:
         problems += error.problems
     try:

@@ -16,7 +16,7 @@ from bot.platform.config import Settings
 from bot.platform.privacy import Keyring
 from bot.platform.store import Store
 from bot.readings.library import Library
-from bot.readings.reflections import Reflection
+from bot.readings.reflections import Reflections
 from bot.readings.search import LibrarySearch
 from bot.safety.assessor import Assessor, RecentCrises
 
@@ -32,7 +32,7 @@ class Services:
     callbacks: CallbackCodec
     clock: Clock
     library: Library
-    reflections: dict[str, Reflection]
+    reflections: Reflections
     search: LibrarySearch
     meeting_formats: dict[str, MeetingFormat]
     assessor: Assessor

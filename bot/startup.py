@@ -19,7 +19,7 @@ from bot.platform.privacy import SECRET_FILE_NAME, Keyring, SecretFileError, loa
 from bot.platform.problems import ContentError
 from bot.platform.store import DATABASE_FILE_NAME, SqliteStore, StoreError
 from bot.readings.library import load_library
-from bot.readings.reflections import load_reflections, missing_days
+from bot.readings.reflections import load_year, missing_days
 from bot.readings.search import LibrarySearch
 from bot.safety.assessor import Assessor
 from bot.services import Services
@@ -105,9 +105,9 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
     try:
         catalog = Catalog.load(overlay=settings.content_dir)
         library = load_library(overlay=settings.content_dir)
-        reflections = load_reflections(overlay=settings.content_dir)
+        reflections = load_year(overlay=settings.content_dir)
         meeting_formats = load_formats(overlay=settings.content_dir)
-        if missing := missing_days(reflections):
+        if missing := missing_days(reflections.english):
             raise ContentError(missing)
     except ContentError as error:
         raise StartupError(

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from bot.delivery.schedule import local_instant
 from bot.handlers.daily import deliver_now
-from bot.readings.reflections import load_reflections
+from bot.readings.reflections import load_reflections, load_year
 from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser
 from tests.conftest import Harness
 from tests.test_e2e_foundation import button_labels, say
 
 REFLECTIONS = load_reflections()
+SPANISH = load_year().translations["es"]
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -115,12 +116,34 @@ async def test_in_a_group_only_admins_are_offered_the_zone_picker(harness: Harne
     assert "Only the group's admins" in shown.text
 
 
-async def test_a_spanish_date_reads_as_spanish(harness: Harness) -> None:
+async def test_a_spanish_member_reads_the_day_in_spanish_every_way_it_comes(
+    harness: Harness,
+) -> None:
     sim = harness.sim
     harness.clock.now = datetime(2027, 11, 22, 12, 0, tzinfo=UTC)
     member = sim.add_user("Lucía", started=True, language_code="es")
+    await say(sim, member, "/zone Europe/Madrid")
     today = await say(sim, member, "/today")
     assert today.text.startswith("22 de noviembre")
+    reflection = SPANISH["11-22"]
+    assert reflection.title in today.text
+    assert f"Para hoy: {reflection.question}" in today.text
+    assert REFLECTIONS["11-22"].question not in today.text
+    other = await say(sim, member, "/reflection 31/12")
+    assert other.text.startswith("31 de diciembre")
+    assert SPANISH["12-31"].title in other.text
+    await say(sim, member, "/daily 13:00")
+    harness.clock.now = datetime(2027, 11, 23, 12, 0, tzinfo=UTC)  # 13:00 in Madrid
+    await deliver_now(harness.app)
+    [delivered] = deliveries(sim, sim.private_chat(member))
+    assert delivered.text.split("\n")[1] == SPANISH["11-23"].title
+    query = sim.inline_query(member, "")
+    await sim.wait_for(lambda: query in sim.inline_answers)
+    assert sim.inline_answers[query][0]["title"] == SPANISH["11-23"].title
+    sponsor = sim.add_user("Zia", started=True)
+    query = sim.inline_query(sponsor, "")
+    await sim.wait_for(lambda: query in sim.inline_answers)
+    assert sim.inline_answers[query][0]["title"] == REFLECTIONS["11-23"].title
 
 
 async def test_a_wrong_zone_gets_a_close_suggestion(harness: Harness) -> None:

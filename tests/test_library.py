@@ -17,13 +17,20 @@ from bot.platform.catalog import Catalog
 from bot.platform.problems import ContentError
 from bot.readings.library import MAX_WORDS, MIN_WORDS, load_library, parse_reading
 from bot.readings.library_view import render_copy, render_reading
-from bot.readings.reflections import load_reflections, missing_days, render_reflection
+from bot.readings.reflections import (
+    REFLECTIONS_DIR,
+    load_reflections,
+    load_year,
+    missing_days,
+    render_reflection,
+)
 from bot.readings.search import LibrarySearch, stem
 from bot.sim.limits import parse_html, utf16_len
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = load_library()
 REFLECTIONS = load_reflections()
+YEAR = load_year()
 CATALOG = Catalog.load()
 # Everything members read, by a unique name: readings and reflections are checked together.
 ALL_TEXTS = {
@@ -249,9 +256,51 @@ def test_titles_are_unique_across_readings_and_reflections() -> None:
 @pytest.mark.parametrize("key", sorted(REFLECTIONS))
 def test_every_reflection_renders_within_telegram_s_limits(key: str) -> None:
     for language in CATALOG.languages:
-        rendered = render_reflection(CATALOG, language, REFLECTIONS[key], "5 January")
+        rendered = render_reflection(CATALOG, YEAR.day(key, language), "5 January")
         plain, _ = parse_html(rendered)
         assert 1 <= utf16_len(plain) <= TELEGRAM_TEXT_LIMIT
+
+
+def test_every_day_reads_in_spanish_with_the_english_day_s_topics() -> None:
+    spanish = YEAR.translations["es"]
+    assert sorted(spanish) == sorted(REFLECTIONS)
+    for key, reflection in spanish.items():
+        assert reflection.language == "es"
+        assert reflection.topics == REFLECTIONS[key].topics
+        assert "¿" in reflection.question, key
+        assert reflection.question.endswith("?"), key
+        assert reflection.title != REFLECTIONS[key].title, key
+    titles = [r.title for r in spanish.values()]
+    assert sorted(t for t in set(titles) if titles.count(t) > 1) == []
+    rendered = render_reflection(CATALOG, YEAR.day("01-01", "es"), "1 de enero")
+    assert f"<b>Para hoy:</b> {spanish['01-01'].question}" in rendered
+
+
+def test_a_day_the_overlay_rewrites_in_english_is_not_read_from_the_shipped_spanish(
+    tmp_path: Path,
+) -> None:
+    mine = tmp_path / "reflections"
+    mine.mkdir()
+    source = (REFLECTIONS_DIR / "01-01.md").read_text(encoding="utf-8")
+    (mine / "01-01.md").write_text(source.replace(REFLECTIONS["01-01"].title, "Ours"), "utf-8")
+    year = load_year(overlay=tmp_path)
+    assert year.day("01-01", "es").title == "Ours"
+    assert year.day("01-01", "es").language == "en"
+    rendered = render_reflection(CATALOG, year.day("01-01", "es"), "1 January")
+    assert "For today:" in rendered
+    assert "Para hoy" not in rendered
+    assert year.day("01-02", "es").language == "es"
+
+
+def test_a_translation_must_keep_the_english_day_s_topics(tmp_path: Path) -> None:
+    mine = tmp_path / "reflections" / "es"
+    mine.mkdir(parents=True)
+    source = (REFLECTIONS_DIR / "es" / "01-01.md").read_text(encoding="utf-8")
+    topics = "topics = " + json.dumps(list(REFLECTIONS["01-01"].topics))
+    assert topics in source
+    (mine / "01-01.md").write_text(source.replace(topics, 'topics = ["otro"]'), "utf-8")
+    with pytest.raises(ContentError, match="keeps the date and topics"):
+        load_year(overlay=tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,8 @@ def figures() -> Iterator[tuple[str, str]]:
     )
     reflections = len(list((CONTENT / "reflections").glob("*.md")))
     yield "the reflections", f"{reflections} reflections"
+    spanish = len(list((CONTENT / "reflections" / "es").glob("*.md")))
+    yield "the reflections in Spanish", f"the same {spanish} in Spanish"
     readings = len(list((CONTENT / "library" / "readings").glob("*.md")))
     with (CONTENT / "library" / "topics.toml").open("rb") as handle:
         topics = len(tomllib.load(handle)["topic"])

@@ -226,10 +226,9 @@ async def stop_command(update: Update, context: Context) -> None:
 
 def delivery_text(svc: Services, subscription: Subscription, day: date) -> str:
     """What a subscription receives: the reflection for the local day delivered."""
-    reflection = svc.reflections[day_key(day.month, day.day)]
-    lang = subscription.language
-    when = date_text(svc, lang, day.month, day.day)
-    return render_reflection(svc.catalog, lang, reflection, when)
+    reflection = svc.reflections.day(day_key(day.month, day.day), subscription.language)
+    when = date_text(svc, reflection.language, day.month, day.day)
+    return render_reflection(svc.catalog, reflection, when)
 
 
 def _sender(bot: ExtBot[str], svc: Services) -> Sender:

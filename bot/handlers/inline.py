@@ -29,18 +29,20 @@ CACHE_SECONDS = 60
 _INDEX = "porchlight.inline_index"
 
 
-def _reflection_index(svc: Services, context: Context) -> SearchIndex:
-    found = context.application.bot_data.get(_INDEX)
+def _reflection_index(svc: Services, context: Context, lang: str) -> SearchIndex:
+    """One index per language, so a sponsor finds the reflections in the words they read."""
+    name = f"{_INDEX}.{lang}"
+    found = context.application.bot_data.get(name)
     if not isinstance(found, SearchIndex):
         items = [
             Searchable(f"r:{r.key}", r.title, r.question, " ".join(r.topics), r.body)
-            for r in svc.reflections.values()
+            for r in svc.reflections.every_day(lang)
         ]
         items += [
             Searchable(f"l:{r.id}", r.title, r.summary, " ".join(r.topics), r.body)
             for r in svc.library.readings.values()
         ]
-        found = context.application.bot_data[_INDEX] = SearchIndex(items)
+        found = context.application.bot_data[name] = SearchIndex(items)
     return found
 
 
@@ -65,15 +67,15 @@ def _help_result(svc: Services, lang: str, bot_username: str) -> InlineQueryResu
 
 
 def _reflection_result(
-    svc: Services, lang: str, reflection: Reflection, label: str
+    svc: Services, reflection: Reflection, label: str
 ) -> InlineQueryResultArticle:
-    when = date_text(svc, lang, reflection.month, reflection.day)
+    when = date_text(svc, reflection.language, reflection.month, reflection.day)
     return InlineQueryResultArticle(
         id=f"r:{reflection.key}",
         title=reflection.title,
         description=f"{label}: {reflection.question}"[:200],
         input_message_content=InputTextMessageContent(
-            render_reflection(svc.catalog, lang, reflection, when), parse_mode=HTML
+            render_reflection(svc.catalog, reflection, when), parse_mode=HTML
         ),
     )
 
@@ -92,25 +94,25 @@ async def answer_inline(update: Update, context: Context) -> None:
     if typed and (await svc.assessor.assess(typed)).level is Level.CRISIS:
         results.append(_help_result(svc, lang, context.bot.username))
     asked_day = parse_day(typed, today) if typed else None
-    first = svc.reflections.get(day_key(*(asked_day or (today.month, today.day))))
+    first = svc.reflections.get(day_key(*(asked_day or (today.month, today.day))), lang)
     if first is not None:
         label_key = "inline.today" if asked_day is None else "inline.reflection"
         label = svc.catalog.text(label_key, lang, date=date_text(svc, lang, first.month, first.day))
-        results.append(_reflection_result(svc, lang, first, label))
+        results.append(_reflection_result(svc, first, label))
         seen.add(f"r:{first.key}")
     if typed and asked_day is None:
-        for found in _reflection_index(svc, context).search(typed, limit=MAX_RESULTS):
+        for found in _reflection_index(svc, context, lang).search(typed, limit=MAX_RESULTS):
             if found in seen:
                 continue
             kind, key = found.split(":", 1)
             if kind == "r":
-                reflection = svc.reflections[key]
+                reflection = svc.reflections.day(key, lang)
                 label = svc.catalog.text(
                     "inline.reflection",
                     lang,
                     date=date_text(svc, lang, reflection.month, reflection.day),
                 )
-                results.append(_reflection_result(svc, lang, reflection, label))
+                results.append(_reflection_result(svc, reflection, label))
             else:
                 reading = svc.library.readings[key]
                 kind_label = svc.catalog.text("inline.reading", lang)

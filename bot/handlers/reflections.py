@@ -88,10 +88,9 @@ def reflection_markup(
     )
 
 
-def _render(svc: Services, lang: str, reflection: Reflection) -> str:
-    return render_reflection(
-        svc.catalog, lang, reflection, date_text(svc, lang, reflection.month, reflection.day)
-    )
+def _render(svc: Services, reflection: Reflection) -> str:
+    when = date_text(svc, reflection.language, reflection.month, reflection.day)
+    return render_reflection(svc.catalog, reflection, when)
 
 
 async def show_day(
@@ -105,8 +104,8 @@ async def show_day(
     """The reflection for a day (every day of the year has one; startup checks)."""
     svc = services(context)
     lang = language(update, context)
-    reflection = svc.reflections[day_key(month, day)]
-    body, markup = _render(svc, lang, reflection), reflection_markup(update, context, month, day)
+    reflection = svc.reflections.day(day_key(month, day), lang)
+    body, markup = _render(svc, reflection), reflection_markup(update, context, month, day)
     query = update.callback_query
     if edit and query is not None:
         try:
