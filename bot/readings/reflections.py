@@ -138,16 +138,14 @@ def load_year(folder: Path = REFLECTIONS_DIR, overlay: Path | None = None) -> Re
 
     english = read(folder, SOURCE_LANGUAGE)
     shipped = {language: read(folder / language, language) for language in languages(folder)}
-    replaced: set[str] = set()
     if overlay is not None:
         mine = overlay / "reflections"
         theirs = read(mine, SOURCE_LANGUAGE)
-        replaced = set(theirs)
         english |= theirs
         for language in languages(mine):
             shipped.setdefault(language, {})
         for language, days in shipped.items():
-            kept = {key: r for key, r in days.items() if key not in replaced}
+            kept = {key: r for key, r in days.items() if key not in theirs}
             shipped[language] = kept | read(mine / language, language)
     for days in shipped.values():
         problems += _unmatched(days, english)
