@@ -19,6 +19,7 @@ from bot.readings.library import Library
 from bot.readings.reflections import Reflections
 from bot.readings.search import LibrarySearch
 from bot.safety.assessor import Assessor, RecentCrises
+from bot.safety.recent import RecentVerdicts
 
 SERVICES_KEY = "porchlight.services"
 
@@ -40,6 +41,8 @@ class Services:
     intents: IntentClassifier | None = None
     # Who had a crisis verdict in the last few minutes (pseudonyms and times, memory only).
     recent_crises: RecentCrises = field(default_factory=RecentCrises)
+    # Each recent update's crisis verdict, for the later handlers of the same update.
+    verdicts: RecentVerdicts = field(default_factory=RecentVerdicts)
     # The etiquette's learned layer (None: the rules alone).
     etiquette: EtiquetteClassifier | None = None
     # When distress was last read in each meeting's chat or topic (times only, memory only).

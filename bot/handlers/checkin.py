@@ -32,7 +32,6 @@ from bot.handlers.common import (
 from bot.handlers.daily import schedule
 from bot.handlers.peer_chat import PeerState, ask_for_peer, room
 from bot.handlers.resources import send_answer
-from bot.handlers.safety import verdict_of
 from bot.peers.checkin import (
     help_counter,
     hour_counter,
@@ -201,7 +200,7 @@ async def checkin_words(update: Update, context: Context) -> None:
     told_of_cut = (
         text(update, context, "checkin.words_cut", limit=MAX_CHECKIN_WORDS) + "\n\n" if cut else ""
     )
-    verdict = verdict_of(context, update)
+    verdict = services(context).verdicts.verdict_of(update.update_id)
     waiting = peers.matchmaker.position(who) > 0
     if verdict is not None and verdict.level is Level.CRISIS:
         checkin.crisis = True

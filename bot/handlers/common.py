@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, filters
 
 from bot.platform.callbacks import DEFAULT_MAX_AGE, CallbackData
 from bot.platform.privacy import Pseudonym
+from bot.safety.assessor import Who
 from bot.services import Services, services_of
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ PRIVATE = filters.ChatType.PRIVATE
 
 # Every text in the catalogue is Telegram HTML.
 HTML = ParseMode.HTML
+
+# Crisis safety reads every message before any feature's handlers (group 0) see it.
+SAFETY_GROUP = -10
 
 
 def services(context: Context) -> Services:
@@ -77,6 +81,25 @@ async def is_group_admin(update: Update, context: Context) -> bool:
 def chat_pseudonym(update: Update, context: Context) -> Pseudonym | None:
     chat = update.effective_chat
     return None if chat is None else services(context).keyring.pseudonym(chat.id)
+
+
+def speaker(update: Update, context: Context) -> Who:
+    """Who is talking where: the chat's and the member's pseudonyms."""
+    return (chat_pseudonym(update, context), member_pseudonym(update, context))
+
+
+def just_had_a_crisis(update: Update, context: Context) -> bool:
+    """Whether this member had a crisis verdict in this chat in the last few minutes."""
+    svc = services(context)
+    return svc.recent_crises.within(speaker(update, context), svc.clock())
+
+
+def words_of(message: Message) -> str:
+    """The member's own words: text or caption, without a leading /command."""
+    words = message.text or message.caption or ""
+    if words.startswith("/"):
+        _, _, words = words.partition(" ")
+    return words.strip()
 
 
 def button_data(update: Update, context: Context, feature: str, action: str, *args: str) -> str:

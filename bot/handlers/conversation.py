@@ -21,10 +21,12 @@ from bot.handlers.common import (
     PRIVATE,
     App,
     Context,
+    just_had_a_crisis,
     reply,
     services,
     text,
     verified_callback,
+    words_of,
 )
 from bot.handlers.next_steps import (
     CHECKIN,
@@ -39,7 +41,6 @@ from bot.handlers.next_steps import (
 from bot.handlers.peer_chat import ask_for_peer
 from bot.handlers.reflections import chat_zone, local_today, show_today
 from bot.handlers.resources import send_answer
-from bot.handlers.safety import just_had_a_crisis, verdict_of, was_answered, words_of
 from bot.intents import Intent
 from bot.safety import Level
 from bot.safety.resources import AnswerKind
@@ -65,7 +66,7 @@ _HEARD_AS_THEY_ARE = frozenset({Intent.SLEEP, Intent.DISTRESS})
 
 async def answer_words(update: Update, context: Context) -> None:
     """Plain words in a private chat that no feature claimed."""
-    if was_answered(context, update):
+    if services(context).verdicts.was_answered(update.update_id):
         return
     svc = services(context)
     if just_had_a_crisis(update, context):
@@ -77,7 +78,7 @@ async def answer_words(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     intent = await _intent(context, words_of(message))
-    verdict = verdict_of(context, update)
+    verdict = services(context).verdicts.verdict_of(update.update_id)
     worried = verdict is not None and verdict.level is Level.CONCERN
     unsure = verdict is not None and verdict.is_unsure
     if worried:

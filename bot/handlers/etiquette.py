@@ -43,7 +43,6 @@ from bot.handlers.meetings import (
     raise_hand,
     schedule_deletion,
 )
-from bot.handlers.safety import take_embedding, verdict_of
 from bot.meetings.queue import Meeting, Runner
 from bot.peers.contacts import find_contact
 from bot.platform.catalog import Html
@@ -154,7 +153,9 @@ def describe(
 
 
 async def keep_etiquette(update: Update, context: Context) -> None:
-    embedding = take_embedding(context, update)  # taken first, so never left behind
+    embedding = services(context).verdicts.take_embedding(
+        update.update_id
+    )  # taken first, so never left behind
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.from_user is None:
         return
@@ -170,7 +171,7 @@ async def keep_etiquette(update: Update, context: Context) -> None:
     svc = services(context)
     place, now = key_of(update), svc.clock()
     assert place is not None
-    verdict = verdict_of(context, update)
+    verdict = services(context).verdicts.verdict_of(update.update_id)
     # A reading the model merely could not rule out is not distress: about one everyday
     # message in four is one, and the chair would be told of every meeting.
     distress = verdict is not None and verdict.level >= Level.CONCERN and not verdict.is_unsure

@@ -14,8 +14,16 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.handlers.common import NEW_MESSAGES, PRIVATE, App, Context, answer_expired, reply, text
-from bot.handlers.safety import was_answered
+from bot.handlers.common import (
+    NEW_MESSAGES,
+    PRIVATE,
+    App,
+    Context,
+    answer_expired,
+    reply,
+    services,
+    text,
+)
 from bot.platform.store import StoreError
 
 logger = logging.getLogger(__name__)
@@ -23,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 def _already_answered(update: Update, context: Context) -> bool:
     """After a crisis or concern answer, a pointer to /help would only be noise."""
-    return was_answered(context, update)
+    return services(context).verdicts.was_answered(update.update_id)
 
 
 async def unknown_command(update: Update, context: Context) -> None:

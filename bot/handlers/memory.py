@@ -7,7 +7,7 @@ import logging
 import sqlite3
 from datetime import timedelta
 
-from bot.handlers import etiquette, meetings, safety
+from bot.handlers import etiquette, meetings
 from bot.handlers.common import App, Context
 from bot.handlers.peer_chat import room_of
 from bot.platform.privacy import Pseudonym
@@ -29,7 +29,7 @@ async def sweep_now(app: App) -> None:
     peers.blocked_pairs = await svc.store.blocks(now)
     await meetings.let_go_of_ended(app)
     etiquette.let_go_of_old(app.bot_data, now)
-    safety.let_go_of_recent(app.bot_data, now)
+    svc.verdicts.sweep(now)
     svc.recent_crises.sweep(now)
     svc.recent_distress.sweep(now)
     await _erase_what_could_not_be(app)
@@ -71,7 +71,7 @@ def forget_member(app: App, member: Pseudonym, user_id: int) -> None:
     for meeting in meetings.meetings_in(app.bot_data).values():
         meeting.forget(user_id)
     etiquette.forget_member(app.bot_data, user_id)
-    safety.let_go_of_recent(app.bot_data, services_of(app.bot_data).clock(), chat=member)
+    services_of(app.bot_data).verdicts.forget(member)
     services_of(app.bot_data).recent_crises.forget(member)
 
 
@@ -100,8 +100,8 @@ def held(app: App) -> dict[str, int]:
         + len(peers.told_to_wait_on),
         "meetings": len(meetings.meetings_in(app.bot_data)),
         **etiquette.held(app.bot_data),
-        "crisis verdicts and answered messages": safety.recent_held(app.bot_data),
-        "embeddings for the etiquette": safety.embeddings_held(app.bot_data),
+        "crisis verdicts and answered messages": services_of(app.bot_data).verdicts.held(),
+        "embeddings for the etiquette": services_of(app.bot_data).verdicts.embeddings_held(),
         "recent crises": len(services_of(app.bot_data).recent_crises),
         "distress in meetings": len(services_of(app.bot_data).recent_distress),
         "erasures to try again": len(_to_erase(app)),

@@ -11,8 +11,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot.handlers.common import App, Context, reply, text
-from bot.handlers.safety import SAFETY_GROUP, verdict_of
+from bot.handlers.common import SAFETY_GROUP, App, Context, reply, services, text
 from bot.plumbing.update_order import PerChatOrder
 from bot.safety import Level
 
@@ -24,7 +23,7 @@ async def hold_back_a_flood(update: Update, context: Context) -> None:
     order = context.application.update_processor
     if not isinstance(order, PerChatOrder) or not order.is_overflow(update):
         return
-    verdict = verdict_of(context, update)
+    verdict = services(context).verdicts.verdict_of(update.update_id)
     if verdict is not None and verdict.level is Level.CRISIS:
         return
     notice = text(update, context, "pace.notice") if order.first_notice(update) else None

@@ -25,6 +25,7 @@ from bot.handlers.common import (
     App,
     Context,
     clear_buttons,
+    just_had_a_crisis,
     language,
     member_pseudonym,
     reply,
@@ -34,7 +35,6 @@ from bot.handlers.common import (
 )
 from bot.handlers.reflections import chat_zone, local_today, show_today
 from bot.handlers.resources import send_answer
-from bot.handlers.safety import just_had_a_crisis, verdict_of
 from bot.peers.checkin import wait_counter
 from bot.peers.contacts import find_contact
 from bot.peers.matching import WAIT_BEFORE_ALTERNATIVES, Offer, Pair, Request, peer_alias
@@ -361,7 +361,7 @@ async def relay(update: Update, context: Context) -> None:
         return
     pair.last_activity = svc.clock()
     peers.log_of(pair).warned_idle = False
-    verdict = verdict_of(context, update)
+    verdict = svc.verdicts.verdict_of(update.update_id)
     crisis = verdict is not None and verdict.level is Level.CRISIS
     if message.text is not None and not crisis and find_contact(message.text) is not None:
         # Safety and anonymity both ways: the sender says once whether to pass it on. A

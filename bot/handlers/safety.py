@@ -2,145 +2,41 @@
 
 The handler runs in its own early group, so a crisis answer goes out before anything
 else (the learned layer runs beside the event loop: bot/safety/assessor.py), and it
-leaves the verdict for later handlers of the same update (the fallback stays quiet after
-a crisis answer; later, the relay and the etiquette read it too).
+leaves the verdict for later handlers of the same update in bot/safety/recent.py (the
+fallback stays quiet after a crisis answer; the relay and the etiquette read it too).
 """
 
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from datetime import datetime, timedelta
-from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.handlers.common import (
     NEW_MESSAGES,
+    SAFETY_GROUP,
     App,
     Context,
     chat_pseudonym,
     is_group_admin,
     is_private,
+    just_had_a_crisis,
     member_pseudonym,
     reply,
     services,
+    speaker,
     text,
+    words_of,
 )
 from bot.handlers.resources import send_answer
 from bot.peers.room import in_peer_flow
 from bot.safety import Assessment, Level
-from bot.safety.assessor import Who
-from bot.safety.model import Vectors
 from bot.safety.resources import AnswerKind
 from bot.safety.rules import assess_rules
 
 logger = logging.getLogger(__name__)
-
-# Before every feature's handlers (group 0) and anything else that reads messages.
-SAFETY_GROUP = -10
-_VERDICTS = "porchlight.verdicts"
-_ANSWERED = "porchlight.answered"
-_ANSWERED_UPDATES = "porchlight.answered_updates"
-# A group message's embedding, handed to the etiquette (which takes it at once) so the
-# encoder reads each meeting message once.
-_EMBEDDINGS = "porchlight.embeddings"
-_RECENT = (_VERDICTS, _ANSWERED, _ANSWERED_UPDATES, _EMBEDDINGS)
-# Only the last few are kept, in memory, for a few minutes: enough for later handlers of
-# the same update and for an edit of a recent message, never a record.
-_REMEMBER = 1024
-RECENT_FOR = timedelta(minutes=10)
-
-
-class _Recent(OrderedDict[Any, Any]):
-    """Oldest first; each value beside the time it was remembered."""
-
-    def remember(self, key: Any, value: Any, now: datetime) -> None:
-        self[key] = (value, now)
-        self.move_to_end(key)
-        while len(self) > _REMEMBER:
-            self.popitem(last=False)
-
-    def recall(self, key: Any) -> Any:
-        found = self.get(key)
-        return None if found is None else found[0]
-
-    def sweep(self, now: datetime) -> None:
-        while self and now - next(iter(self.values()))[1] > RECENT_FOR:
-            self.popitem(last=False)
-
-
-def _recent(context: Context, name: str) -> _Recent:
-    return _recent_in(context.application.bot_data, name)
-
-
-def _recent_in(bot_data: dict[Any, Any], name: str) -> _Recent:
-    found = bot_data.get(name)
-    if not isinstance(found, _Recent):
-        found = bot_data[name] = _Recent()
-    return found
-
-
-def recent_held(bot_data: dict[Any, Any]) -> int:
-    """How many verdicts and answered messages memory holds (the memory inventory)."""
-    return sum(
-        len(_recent_in(bot_data, name)) for name in (_VERDICTS, _ANSWERED, _ANSWERED_UPDATES)
-    )
-
-
-def embeddings_held(bot_data: dict[Any, Any]) -> int:
-    """How many embeddings wait for the etiquette (the memory inventory): none, once every
-    update that left one has been handled."""
-    return len(_recent_in(bot_data, _EMBEDDINGS))
-
-
-def let_go_of_recent(bot_data: dict[Any, Any], now: datetime, chat: str | None = None) -> None:
-    """The memory tick: verdicts and answers older than a few minutes go. With chat (a
-    keyed pseudonym, after /forget), everything about that chat goes at once."""
-    for name in _RECENT:
-        recent = _recent_in(bot_data, name)
-        recent.sweep(now)
-        if chat is not None and name == _ANSWERED:
-            for key in [key for key in recent if key[0] == chat]:
-                del recent[key]
-
-
-def verdict_of(context: Context, update: Update) -> Assessment | None:
-    """The crisis assessment of this update's text, if it had any."""
-    found = _recent(context, _VERDICTS).recall(update.update_id)
-    return found if isinstance(found, Assessment) else None
-
-
-def take_embedding(context: Context, update: Update) -> Vectors | None:
-    """This update's embedding, worked out with its crisis assessment, if it had one; taken,
-    so it is held no longer than the update."""
-    found = _recent(context, _EMBEDDINGS).pop(update.update_id, None)
-    return None if found is None else found[0]
-
-
-def was_answered(context: Context, update: Update) -> bool:
-    """Whether this update got a crisis or concern answer (later handlers stay quiet)."""
-    return update.update_id in _recent(context, _ANSWERED_UPDATES)
-
-
-def _speaker(update: Update, context: Context) -> Who:
-    return (chat_pseudonym(update, context), member_pseudonym(update, context))
-
-
-def just_had_a_crisis(update: Update, context: Context) -> bool:
-    """Whether this member had a crisis verdict in this chat in the last few minutes."""
-    svc = services(context)
-    return svc.recent_crises.within(_speaker(update, context), svc.clock())
-
-
-def words_of(message: Message) -> str:
-    """The member's own words: text or caption, without a leading /command."""
-    words = message.text or message.caption or ""
-    if words.startswith("/"):
-        _, _, words = words.partition(" ")
-    return words.strip()
 
 
 def looks_like_a_crisis(update: object) -> bool:
@@ -172,10 +68,10 @@ async def assess_message(update: Update, context: Context) -> None:
         and not is_command
         and not is_private(update)
     ):
-        _recent(context, _EMBEDDINGS).remember(update.update_id, embedding, svc.clock())
+        svc.verdicts.note_embedding(update.update_id, embedding, svc.clock())
     if verdict.level is Level.CRISIS:
-        svc.recent_crises.note(_speaker(update, context), svc.clock())
-    _recent(context, _VERDICTS).remember(update.update_id, verdict, svc.clock())
+        svc.recent_crises.note(speaker(update, context), svc.clock())
+    svc.verdicts.note_verdict(update.update_id, verdict, svc.clock())
     if verdict.level is Level.NONE:
         return
     # A command's words get an answer for a crisis, never the gentler one meant for a
@@ -193,12 +89,9 @@ async def assess_message(update: Update, context: Context) -> None:
     ):
         return
     # One answer per message: an edit of a message already answered gets no second one.
-    answered = _recent(context, _ANSWERED)
-    key = (chat_pseudonym(update, context), message.message_id)
-    if key in answered:
+    here = chat_pseudonym(update, context)
+    if not svc.verdicts.first_answer(here, message.message_id, update.update_id, svc.clock()):
         return
-    answered.remember(key, True, svc.clock())
-    _recent(context, _ANSWERED_UPDATES).remember(update.update_id, True, svc.clock())
     if is_private(update):
         await _answer_privately(update, context, verdict)
     else:
