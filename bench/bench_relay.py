@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from inprocess import delays_line, machine, peak_memory, running_bot  # bench/, beside this script
 
 from bot.handlers.common import App
-from bot.handlers.peer_chat import room_of
+from bot.peers.service import room_of
 from bot.platform.privacy import Pseudonym
 from bot.sim import BotApiSimulator, SimUser
 

@@ -35,6 +35,8 @@ from bot.handlers import (
     welcome,
 )
 from bot.handlers.common import App, Context
+from bot.peers.service import room_of
+from bot.peers.tick import tell_restarted
 from bot.platform.discreet import neutral_first_line
 from bot.plumbing.commands import publish_commands
 from bot.plumbing.priority import MembersFirstRateLimiter
@@ -52,7 +54,6 @@ CONNECTIONS = 8
 HANDLER_MODULES = (
     safety,
     pace,
-    welcome,
     peer_chat,
     checkin,
     listen,
@@ -64,6 +65,8 @@ HANDLER_MODULES = (
     inline,
     privacy,
     resources,
+    # After library and resources: their /start links come before the plain welcome.
+    welcome,
     membership,
     operator,
     memory,
@@ -97,7 +100,7 @@ def build_application(
     for module in HANDLER_MODULES:
         module.register(application)
     if isinstance(limiter, MembersFirstRateLimiter):
-        peers = peer_chat.room_of(application)
+        peers = room_of(application)
         limiter.outgoing = neutral_first_line(
             lambda chat_id: services.keyring.pseudonym(chat_id) in peers.discreet,
             services.catalog.text("discreet.line"),
@@ -113,8 +116,8 @@ async def on_startup(application: App) -> None:
     """Work that needs Telegram, done once the bot is initialised and before updates flow."""
     svc = services_of(application.bot_data)
     await publish_commands(application.bot, svc.catalog)
-    peer_chat.room_of(application).discreet |= await svc.store.discreet_chats(svc.clock())
-    await peer_chat.tell_restarted(application)
+    room_of(application).discreet |= await svc.store.discreet_chats(svc.clock())
+    await tell_restarted(application)
     await meetings.resume_meetings(application)
 
 

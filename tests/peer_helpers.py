@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handlers.peer_chat import room_of
+from bot.peers.service import room_of
 from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser
 from tests.conftest import Harness
 from tests.test_e2e_foundation import button_labels, say

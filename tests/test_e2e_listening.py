@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.handlers.peer_chat import room_of
 from bot.peers.room import ASKS_PER_HOUR
+from bot.peers.service import room_of
 from tests.conftest import Harness
 from tests.peer_helpers import PEER_SETTINGS, approved_listener, bot_says, moderators_chat, press
 from tests.test_e2e_foundation import button_labels, say

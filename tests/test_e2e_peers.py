@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.handlers.peer_chat import peer_tick_now, room_of
+from bot.peers.service import room_of
+from bot.peers.tick import peer_tick_now
 from tests.conftest import Harness
 from tests.peer_helpers import (
     PEER_SETTINGS,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.handlers.memory import held, sweep_now
-from bot.handlers.peer_chat import peer_tick_now
+from bot.peers.tick import peer_tick_now
 from bot.platform import inventory
 from bot.platform.privacy_notice import memory_table
 from bot.plumbing.update_order import PerChatOrder

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -88,6 +89,11 @@ def zone_info(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def local_today(zone: str | None, now: datetime) -> date:
+    """Today's date where the zone is (UTC while none is set)."""
+    return now.astimezone(zone_info(zone or "UTC")).date()
 
 
 def city_name(zone: str) -> str:

@@ -13,6 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.delivery.deliver import NUDGE
 from bot.delivery.schedule import clock_text, parse_clock
 from bot.delivery.zones import zone_label
+from bot.handlers.answer_view import send_answer
 from bot.handlers.checkin_view import FEATURE, help_markup, mood_markup, send_reading_for
 from bot.handlers.common import (
     NEW_MESSAGES,
@@ -22,6 +23,7 @@ from bot.handlers.common import (
     chat_pseudonym,
     clear_buttons,
     is_private,
+    just_had_a_crisis,
     language,
     member_pseudonym,
     reply,
@@ -30,8 +32,6 @@ from bot.handlers.common import (
     verified_callback,
 )
 from bot.handlers.daily import schedule
-from bot.handlers.peer_chat import PeerState, ask_for_peer, room
-from bot.handlers.resources import send_answer
 from bot.peers.checkin import (
     help_counter,
     hour_counter,
@@ -40,6 +40,7 @@ from bot.peers.checkin import (
     mood_counter,
 )
 from bot.peers.room import MAX_CHECKIN_WORDS, CheckIn
+from bot.peers.service import PeerState, ask_for_peer, room_of
 from bot.platform.catalog import Html
 from bot.safety import Level
 from bot.safety.resources import AnswerKind
@@ -58,7 +59,7 @@ async def checkin_command(update: Update, context: Context) -> None:
         return
     # In a live peer chat already: say so first, not after both questions.
     who = member_pseudonym(update, context)
-    pair = None if who is None else room(context).matchmaker.pair_of(who)
+    pair = None if who is None else room_of(context.application).matchmaker.pair_of(who)
     if who is not None and pair is not None:
         alias = pair.alias_of(pair.other(who))
         await reply(update, context, text(update, context, "peer.already_chatting", alias=alias))
@@ -126,7 +127,7 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer()
         await _mood_chosen(update, context, choice)
     elif data.action == "h" and is_help(choice):
-        checkin = room(context).checkins.get(who)
+        checkin = room_of(context.application).checkins.get(who)
         if checkin is None:
             await query.answer(text(update, context, "checkin.expired"))
             return
@@ -143,7 +144,7 @@ async def _mood_chosen(update: Update, context: Context, mood: str) -> None:
     assert who is not None
     assert chat is not None
     now = svc.clock()
-    room(context).checkins[who] = CheckIn(mood, now)
+    room_of(context.application).checkins[who] = CheckIn(mood, now)
     for name in ("checkins", mood_counter(mood), hour_counter(now)):
         await svc.store.count(name, now)
     await clear_buttons(update.effective_message)
@@ -161,7 +162,13 @@ async def _help_chosen(update: Update, context: Context, checkin: CheckIn, choic
     await svc.store.count(help_counter(choice), svc.clock())
     await clear_buttons(update.effective_message)
     if choice == "peer":
-        await ask_for_peer(update, context, checkin)
+        await ask_for_peer(
+            context.application,
+            update,
+            language(update, context),
+            checkin,
+            crisis=just_had_a_crisis(update, context),
+        )
         return
     if choice == "crisis":
         # The lines first; a peer stays one tap away, at the front of the line.
@@ -176,7 +183,7 @@ async def _help_chosen(update: Update, context: Context, checkin: CheckIn, choic
             markup=help_markup(svc, chat.id, language(update, context)),
         )
         return
-    room(context).checkins.pop(who, None)
+    room_of(context.application).checkins.pop(who, None)
     if choice == "read":
         await send_reading_for(update, context, checkin.mood)
         await reply(update, context, text(update, context, "checkin.closing"))
@@ -188,7 +195,7 @@ async def checkin_words(update: Update, context: Context) -> None:
     """A few words with a check-in, or while waiting: kept in memory for the peer only."""
     message = update.effective_message
     who = member_pseudonym(update, context)
-    peers = room(context)
+    peers = room_of(context.application)
     checkin = peers.checkins.get(who) if who else None
     if message is None or message.text is None or who is None or checkin is None:
         return
@@ -225,7 +232,7 @@ async def discreet_command(update: Update, context: Context) -> None:
     svc = services(context)
     chat = chat_pseudonym(update, context)
     assert chat is not None
-    peers = room(context)
+    peers = room_of(context.application)
     choice = (context.args or [""])[0].lower()
     if choice not in ("on", "off"):
         state = text(

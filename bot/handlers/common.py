@@ -1,10 +1,10 @@
-"""Small helpers every handler shares: who is asking, in which language, and replying there."""
+"""Small helpers every handler shares: who is asking, in which language and zone, and
+replying there."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any, TypeAlias
 
 from telegram import (
     CallbackQuery,
@@ -15,18 +15,16 @@ from telegram import (
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackContext, ExtBot, filters
+from telegram.ext import filters
 
 from bot.platform.callbacks import DEFAULT_MAX_AGE, CallbackData
 from bot.platform.privacy import Pseudonym
+from bot.plumbing.types import App as App  # named by every handler from here
+from bot.plumbing.types import Context as Context
 from bot.safety.assessor import Who
 from bot.services import Services, services_of
 
 logger = logging.getLogger(__name__)
-
-# The bot's rate-limit argument is a str: bot.plumbing.priority.CRISIS marks urgent sends.
-Context: TypeAlias = CallbackContext[ExtBot[str], dict[Any, Any], dict[Any, Any], dict[Any, Any]]
-App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 # Commands answer new messages only: an edited "/forget" must not erase twice, and
 # channel posts are not members talking to us.
@@ -100,6 +98,18 @@ def words_of(message: Message) -> str:
     if words.startswith("/"):
         _, _, words = words.partition(" ")
     return words.strip()
+
+
+async def chat_zone(update: Update, context: Context) -> str | None:
+    """The chat's zone, touched on use so it lives 180 days after the last."""
+    svc = services(context)
+    chat = chat_pseudonym(update, context)
+    if chat is None:
+        return None
+    zone = await svc.store.get_zone(chat, svc.clock())
+    if zone is not None:
+        await svc.store.set_zone(chat, zone, svc.clock())
+    return zone
 
 
 def button_data(update: Update, context: Context, feature: str, action: str, *args: str) -> str:

@@ -14,6 +14,8 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from bot.delivery.zones import local_today
+from bot.handlers.answer_view import send_answer
 from bot.handlers.checkin import ask_mood
 from bot.handlers.checkin_view import send_reading_for
 from bot.handlers.common import (
@@ -21,14 +23,16 @@ from bot.handlers.common import (
     PRIVATE,
     App,
     Context,
+    chat_zone,
     just_had_a_crisis,
+    language,
     reply,
     services,
     text,
     verified_callback,
     words_of,
 )
-from bot.handlers.next_steps import (
+from bot.handlers.next_steps_view import (
     CHECKIN,
     FEATURE,
     LINES,
@@ -38,10 +42,9 @@ from bot.handlers.next_steps import (
     next_steps_rows,
     peer_note,
 )
-from bot.handlers.peer_chat import ask_for_peer
-from bot.handlers.reflections import chat_zone, local_today, show_today
-from bot.handlers.resources import send_answer
+from bot.handlers.reflection_view import show_today
 from bot.intents import Intent
+from bot.peers.service import ask_for_peer
 from bot.safety import Level
 from bot.safety.resources import AnswerKind
 
@@ -112,7 +115,13 @@ async def on_button(update: Update, context: Context) -> None:
     query, data = verified
     await query.answer()
     if data.action == PEER:
-        await ask_for_peer(update, context, None)
+        await ask_for_peer(
+            context.application,
+            update,
+            language(update, context),
+            None,
+            crisis=just_had_a_crisis(update, context),
+        )
     elif data.action == CHECKIN:
         await ask_mood(update, context)
     elif data.action == READ:

@@ -35,6 +35,7 @@ from bot.handlers.common import (
     Context,
     button_data,
     chat_pseudonym,
+    chat_zone,
     is_group_admin,
     is_private,
     language,
@@ -44,7 +45,7 @@ from bot.handlers.common import (
     thread_of,
     verified_callback,
 )
-from bot.handlers.reflections import chat_zone, date_text, day_key, scheduled_list
+from bot.handlers.reflection_view import date_text, day_key, scheduled_list
 from bot.platform.store import Subscription
 from bot.plumbing.priority import BROADCAST
 from bot.readings.reflections import render_reflection

@@ -14,8 +14,9 @@ from telegram import (
 from telegram.ext import InlineQueryHandler
 
 from bot.delivery.dates import parse_day
+from bot.delivery.zones import local_today
 from bot.handlers.common import HTML, App, Context, language, services
-from bot.handlers.reflections import date_text, day_key, local_today
+from bot.handlers.reflection_view import date_text, day_key
 from bot.readings.library_view import render_copy
 from bot.readings.reflections import Reflection, render_reflection
 from bot.readings.search import Searchable, SearchIndex

@@ -11,9 +11,9 @@ import logging
 import random
 from datetime import timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers.common import (
     HTML,
@@ -37,6 +37,7 @@ from bot.readings.library_view import (
     render_results,
     topic_of,
 )
+from bot.services import services_of
 
 logger = logging.getLogger(__name__)
 
@@ -238,14 +239,26 @@ async def leave(update: Update, context: Context, reading: Reading, topic: str, 
     )
 
 
-async def deliver_taken(update: Update, context: Context, reading_id: str) -> bool:
+class _TakeLink(filters.MessageFilter):
+    """/start take-<id> for a reading this library has; any other /start is welcome.py's."""
+
+    def __init__(self, app: App) -> None:
+        super().__init__(name="take_link")
+        self._app = app
+
+    def filter(self, message: Message) -> bool:
+        words = (message.text or "").split()
+        payload = words[1] if len(words) > 1 else ""
+        reading_id = payload.removeprefix(TAKE_PREFIX)
+        readings = services_of(self._app.bot_data).library.readings
+        return payload.startswith(TAKE_PREFIX) and reading_id in readings
+
+
+async def deliver_taken(update: Update, context: Context) -> None:
     """/start take-<id>, from the link a member without a private chat was given."""
     svc = services(context)
-    reading = svc.library.readings.get(reading_id)
-    if reading is None:
-        return False
+    reading = svc.library.readings[(context.args or [""])[0].removeprefix(TAKE_PREFIX)]
     await reply(update, context, render_copy(svc.catalog, language(update, context), reading))
-    return True
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -277,5 +290,7 @@ async def on_button(update: Update, context: Context) -> None:
 
 
 def register(application: App) -> None:
+    take_link = NEW_MESSAGES & _TakeLink(application)
+    application.add_handler(CommandHandler("start", deliver_taken, filters=take_link))
     application.add_handler(CommandHandler("library", open_library, filters=NEW_MESSAGES))
     application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{FEATURE}:"))

@@ -33,8 +33,8 @@ from bot.handlers.common import (
     text,
     verified_callback,
 )
-from bot.handlers.peer_chat import LISTENING, close_offer, match, room, room_of
 from bot.peers.matching import DEFAULT_CAP, MAX_SHIFT, peer_alias
+from bot.peers.service import LISTENING, close_offer, match, room_of
 from bot.platform.privacy import Pseudonym, SealedId, SealError
 from bot.platform.store import ListenerRecord, PeerSession
 from bot.services import Services
@@ -78,7 +78,7 @@ async def listen_command(update: Update, context: Context) -> None:
     if args == ["off"]:
         await _stop_shift(update, context, who)
         return
-    peers = room(context)
+    peers = room_of(context.application)
     current = peers.matchmaker.listeners.get(who)
     if not args and current is not None:  # bare, on shift: the shift as it is
         left = _hours_text(current.until - services(context).clock())
@@ -109,7 +109,7 @@ async def _start_if_allowed(
         await reply(update, context, text(update, context, "listen.suspended"))
         return
     if record is None or not record.guide_accepted:
-        room(context).shift_requests[who] = (duration, cap)
+        room_of(context.application).shift_requests[who] = (duration, cap)
         await _show_guide(update, context)
         return
     if record.status == "approved" or svc.settings.listeners == "open":
@@ -142,7 +142,7 @@ async def start_shift(
     update: Update, context: Context, who: Pseudonym, duration: timedelta, cap: int
 ) -> None:
     """On shift for duration as asked, at most MAX_SHIFT (and told so when it was more)."""
-    svc, peers = services(context), room(context)
+    svc, peers = services(context), room_of(context.application)
     chat = update.effective_chat
     assert chat is not None
     peers.chat_ids[who] = chat.id
@@ -170,7 +170,7 @@ def _hours_text(span: timedelta) -> str:
 
 
 async def _stop_shift(update: Update, context: Context, who: Pseudonym) -> None:
-    peers, svc = room(context), services(context)
+    peers, svc = room_of(context.application), services(context)
     if who not in peers.matchmaker.listeners:
         await reply(update, context, text(update, context, "listen.not_on_shift"))
         return
@@ -187,7 +187,7 @@ async def _stop_shift(update: Update, context: Context, who: Pseudonym) -> None:
 
 
 async def _guide_answered(update: Update, context: Context, accepted: bool) -> None:
-    svc, peers = services(context), room(context)
+    svc, peers = services(context), room_of(context.application)
     who = member_pseudonym(update, context)
     chat = update.effective_chat
     assert who is not None

@@ -18,7 +18,7 @@ from bot.handlers.common import App, Context, reply, services, text
 from bot.handlers.etiquette import forget_chat
 from bot.handlers.meetings import meetings_in
 from bot.handlers.memory import forget_member
-from bot.handlers.peer_chat import leave_everything
+from bot.peers.service import leave_everything
 
 logger = logging.getLogger(__name__)
 

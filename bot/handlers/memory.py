@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from bot.handlers import etiquette, meetings
 from bot.handlers.common import App, Context
-from bot.handlers.peer_chat import room_of
+from bot.peers.service import room_of
 from bot.platform.privacy import Pseudonym
 from bot.platform.store import StoreError
 from bot.services import services_of

@@ -22,7 +22,7 @@ from bot.handlers.common import (
     verified_callback,
 )
 from bot.handlers.memory import erase_later, forget_member
-from bot.handlers.peer_chat import leave_everything
+from bot.peers.service import leave_everything
 from bot.platform.privacy_notice import render_privacy
 from bot.platform.store import StoreError
 

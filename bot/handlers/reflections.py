@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import html
-from datetime import date, datetime
+from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.delivery.dates import parse_day, shift
+from bot.delivery.dates import parse_day
 from bot.delivery.deliver import follow_chat_zone
-from bot.delivery.schedule import clock_text
 from bot.delivery.zones import (
     ABBREVIATIONS,
     PICKER,
     all_zones,
     find_zone,
+    local_today,
     offset_zone,
     suggest_zone,
     zone_info,
@@ -29,95 +29,18 @@ from bot.handlers.common import (
     Context,
     button_data,
     chat_pseudonym,
+    chat_zone,
     is_group_admin,
     is_private,
-    language,
     reply,
     services,
     text,
     verified_callback,
 )
+from bot.handlers.reflection_view import FEATURE, scheduled_list, show_day, show_today
 from bot.platform.callbacks import CallbackDataTooLong
-from bot.platform.store import Subscription
-from bot.readings.reflections import Reflection, render_reflection
-from bot.services import Services
 
-FEATURE = "ref"
 ZONE_FEATURE = "zone"
-
-
-def day_key(month: int, day: int) -> str:
-    return f"{month:02d}-{day:02d}"
-
-
-def date_text(svc: Services, lang: str, month: int, day: int) -> str:
-    month_name = svc.catalog.text("reflections.months", lang).split()[month - 1]
-    return svc.catalog.text("reflections.date", lang, day=str(day), month=month_name)
-
-
-def local_today(zone: str | None, now: datetime) -> date:
-    return now.astimezone(zone_info(zone or "UTC")).date()
-
-
-async def chat_zone(update: Update, context: Context) -> str | None:
-    """The chat's zone, touched on use so it lives 180 days after the last."""
-    svc = services(context)
-    chat = chat_pseudonym(update, context)
-    if chat is None:
-        return None
-    zone = await svc.store.get_zone(chat, svc.clock())
-    if zone is not None:
-        await svc.store.set_zone(chat, zone, svc.clock())
-    return zone
-
-
-def reflection_markup(
-    update: Update, context: Context, month: int, day: int
-) -> InlineKeyboardMarkup:
-    before, after = shift(month, day, -1), shift(month, day, 1)
-
-    def go(key: str, target: tuple[int, int]) -> InlineKeyboardButton:
-        data = button_data(update, context, FEATURE, "d", day_key(*target))
-        return InlineKeyboardButton(text(update, context, key), callback_data=data)
-
-    share = InlineKeyboardButton(
-        text(update, context, "reflections.share"), switch_inline_query=day_key(month, day)
-    )
-    return InlineKeyboardMarkup(
-        [[go("reflections.previous", before), go("reflections.next", after)], [share]]
-    )
-
-
-def _render(svc: Services, reflection: Reflection) -> str:
-    when = date_text(svc, reflection.language, reflection.month, reflection.day)
-    return render_reflection(svc.catalog, reflection, when)
-
-
-async def show_day(
-    update: Update,
-    context: Context,
-    month: int,
-    day: int,
-    *,
-    edit: bool = False,
-) -> None:
-    """The reflection for a day (every day of the year has one; startup checks)."""
-    svc = services(context)
-    lang = language(update, context)
-    reflection = svc.reflections.day(day_key(month, day), lang)
-    body, markup = _render(svc, reflection), reflection_markup(update, context, month, day)
-    query = update.callback_query
-    if edit and query is not None:
-        try:
-            await query.edit_message_text(body, parse_mode=HTML, reply_markup=markup)
-            return
-        except BadRequest:
-            pass
-    await reply(update, context, body, markup=markup)
-
-
-async def show_today(update: Update, context: Context, today: date) -> None:
-    await show_day(update, context, today.month, today.day)
 
 
 async def today_command(update: Update, context: Context) -> None:
@@ -209,14 +132,6 @@ async def set_chat_zone(
             update, context, "zone.moved", what=scheduled_list(update, context, moved)
         )
     await reply(update, context, body)
-
-
-def scheduled_list(update: Update, context: Context, subscriptions: list[Subscription]) -> str:
-    """What is scheduled, as a member reads it: "the daily reflection at 07:00, …"."""
-    return ", ".join(
-        text(update, context, f"stop.item_{s.kind}", time=clock_text(s.minute))
-        for s in subscriptions
-    )
 
 
 async def zone_command(update: Update, context: Context) -> None:

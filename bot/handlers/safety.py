@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler, MessageHandler, filters
 
+from bot.handlers.answer_view import send_answer
 from bot.handlers.common import (
     NEW_MESSAGES,
     SAFETY_GROUP,
@@ -30,7 +31,6 @@ from bot.handlers.common import (
     text,
     words_of,
 )
-from bot.handlers.resources import send_answer
 from bot.peers.room import in_peer_flow
 from bot.safety import Assessment, Level
 from bot.safety.resources import AnswerKind

@@ -1,4 +1,9 @@
-"""/start and /help: what Porchlight is and what it can do."""
+"""/start and /help: what Porchlight is and what it can do.
+
+A /start with a link's payload is claimed first by the feature that made the link (a
+reading taken from a group: library.py; the lines asked for from a group's crisis post:
+resources.py); bot/app.py registers this module after them.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,9 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.handlers.common import NEW_MESSAGES, App, Context, is_private, reply, text
-from bot.handlers.library import TAKE_PREFIX, deliver_taken
-from bot.handlers.resources import send_answer
-from bot.safety.resources import AnswerKind
 
 
 async def start(update: Update, context: Context) -> None:
-    payload = context.args[0] if context.args else ""
-    if payload == "resources":
-        # The "write to me privately" button under a group's crisis post lands here.
-        await send_answer(update, context, AnswerKind.RESOURCES)
-        return
-    # A reading taken from a group by someone who had never opened a chat with us.
-    if payload.startswith(TAKE_PREFIX) and await deliver_taken(
-        update, context, payload.removeprefix(TAKE_PREFIX)
-    ):
-        return
     await reply(
         update,
         context,
