@@ -76,6 +76,41 @@ def rescheduled(
     )
 
 
+async def subscribe_daily(
+    svc: Services,
+    chat_id: int,
+    thread_id: int | None,
+    language: str,
+    kind: str,
+    minute: int,
+    zone: str | None,
+) -> None:
+    """Deliver `kind` into the chat (and topic) daily at minute, in zone (UTC while the
+    chat has none). Changing the time never gives the same day twice."""
+    now = svc.clock()
+    chat = svc.keyring.pseudonym(chat_id)
+    subscription = Subscription(
+        chat=chat,
+        kind=kind,
+        thread_id=thread_id,
+        sealed_chat=svc.keyring.seal(chat_id),
+        minute=minute,
+        zone=zone or "UTC",
+        last_delivered=None,
+        next_due_at=next_due(minute, zone_info(zone or "UTC"), after=now, delivered=None),
+        language=language,
+    )
+    existing = await svc.store.subscription(chat, kind, thread_id)
+    if existing is not None:
+        subscription = rescheduled(
+            replace(subscription, last_delivered=existing.last_delivered),
+            minute=minute,
+            zone=zone or "UTC",
+            now=now,
+        )
+    await svc.store.subscribe(subscription, now)
+
+
 async def follow_chat_zone(
     svc: Services, chat: Pseudonym, zone: str, now: datetime
 ) -> list[Subscription]:

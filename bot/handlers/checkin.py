@@ -14,7 +14,7 @@ from bot.delivery.deliver import NUDGE
 from bot.delivery.schedule import clock_text, parse_clock
 from bot.delivery.zones import zone_label
 from bot.handlers.answer_view import send_answer
-from bot.handlers.checkin_view import FEATURE, help_markup, mood_markup, send_reading_for
+from bot.handlers.checkin_view import FEATURE, ask_mood, help_markup, send_reading_for
 from bot.handlers.common import (
     NEW_MESSAGES,
     PRIVATE,
@@ -27,11 +27,11 @@ from bot.handlers.common import (
     language,
     member_pseudonym,
     reply,
+    schedule_here,
     services,
     text,
     verified_callback,
 )
-from bot.handlers.daily import schedule
 from bot.peers.checkin import (
     help_counter,
     hour_counter,
@@ -67,14 +67,6 @@ async def checkin_command(update: Update, context: Context) -> None:
     await ask_mood(update, context)
 
 
-async def ask_mood(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    svc = services(context)
-    markup = mood_markup(svc, chat.id, language(update, context))
-    await reply(update, context, text(update, context, "checkin.ask"), markup=markup)
-
-
 async def _remind(update: Update, context: Context, args: list[str]) -> None:
     chat = chat_pseudonym(update, context)
     assert chat is not None
@@ -101,7 +93,7 @@ async def _remind(update: Update, context: Context, args: list[str]) -> None:
     if minute is None:
         await reply(update, context, text(update, context, "checkin.remind_bad_time"))
         return
-    zone = await schedule(update, context, NUDGE, minute)
+    zone = await schedule_here(update, context, NUDGE, minute)
     body = text(
         update,
         context,

@@ -24,6 +24,15 @@ MOOD_TOPICS = {
 }
 
 
+async def ask_mood(update: Update, context: Context) -> None:
+    """How are you? The first step of a check-in, from /checkin or a button offering one."""
+    chat = update.effective_chat
+    assert chat is not None
+    svc = services(context)
+    markup = mood_markup(svc, chat.id, language(update, context))
+    await reply(update, context, text(update, context, "checkin.ask"), markup=markup)
+
+
 def mood_markup(svc: Services, chat_id: int, lang: str = "en") -> InlineKeyboardMarkup:
     def button(mood: str) -> InlineKeyboardButton:
         data = svc.callbacks.build(FEATURE, "m", mood, chat_id=chat_id, now=svc.clock())

@@ -17,6 +17,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import filters
 
+from bot.delivery.deliver import subscribe_daily
 from bot.platform.callbacks import DEFAULT_MAX_AGE, CallbackData
 from bot.platform.privacy import Pseudonym
 from bot.plumbing.types import App as App  # named by every handler from here
@@ -109,6 +110,18 @@ async def chat_zone(update: Update, context: Context) -> str | None:
     zone = await svc.store.get_zone(chat, svc.clock())
     if zone is not None:
         await svc.store.set_zone(chat, zone, svc.clock())
+    return zone
+
+
+async def schedule_here(update: Update, context: Context, kind: str, minute: int) -> str | None:
+    """Deliver `kind` into this chat (and topic) daily at minute, in the chat's zone;
+    returns the zone (None: UTC until one is set)."""
+    chat = update.effective_chat
+    assert chat is not None
+    zone = await chat_zone(update, context)
+    where = thread_of(update.effective_message)
+    lang = language(update, context)
+    await subscribe_daily(services(context), chat.id, where, lang, kind, minute, zone)
     return zone
 
 

@@ -16,8 +16,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.delivery.zones import local_today
 from bot.handlers.answer_view import send_answer
-from bot.handlers.checkin import ask_mood
-from bot.handlers.checkin_view import send_reading_for
+from bot.handlers.checkin_view import ask_mood, send_reading_for
 from bot.handlers.common import (
     NEW_MESSAGES,
     PRIVATE,

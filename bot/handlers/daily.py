@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import replace
 from datetime import date, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -22,11 +21,10 @@ from bot.delivery.deliver import (
     Notifier,
     Sender,
     deliver_due,
-    rescheduled,
 )
 from bot.delivery.refusals import GIVE_UP_AFTER, Refusal
-from bot.delivery.schedule import clock_text, next_due, parse_clock
-from bot.delivery.zones import zone_info, zone_label
+from bot.delivery.schedule import clock_text, parse_clock
+from bot.delivery.zones import zone_label
 from bot.handlers.checkin_view import mood_markup
 from bot.handlers.common import (
     HTML,
@@ -38,8 +36,8 @@ from bot.handlers.common import (
     chat_zone,
     is_group_admin,
     is_private,
-    language,
     reply,
+    schedule_here,
     services,
     text,
     thread_of,
@@ -94,45 +92,13 @@ async def stop_daily(update: Update, context: Context) -> None:
 
 
 async def subscribe(update: Update, context: Context, minute: int) -> None:
-    zone = await schedule(update, context, REFLECTION, minute)
+    zone = await schedule_here(update, context, REFLECTION, minute)
     body = text(
         update, context, "daily.subscribed", time=clock_text(minute), zone=zone_label(zone or "UTC")
     )
     if zone is None:
         body += "\n\n" + text(update, context, "daily.utc_note")
     await reply(update, context, body)
-
-
-async def schedule(update: Update, context: Context, kind: str, minute: int) -> str | None:
-    """Deliver `kind` into this chat (and topic) daily at minute, local time; returns the
-    chat's zone (None: UTC until one is set)."""
-    svc = services(context)
-    chat = chat_pseudonym(update, context)
-    assert chat is not None
-    assert update.effective_chat is not None
-    zone = await chat_zone(update, context)
-    now = svc.clock()
-    subscription = Subscription(
-        chat=chat,
-        kind=kind,
-        thread_id=thread_of(update.effective_message),
-        sealed_chat=svc.keyring.seal(update.effective_chat.id),
-        minute=minute,
-        zone=zone or "UTC",
-        last_delivered=None,
-        next_due_at=next_due(minute, zone_info(zone or "UTC"), after=now, delivered=None),
-        language=language(update, context),
-    )
-    existing = await svc.store.subscription(chat, kind, subscription.thread_id)
-    if existing is not None:  # changing the time never gives the same day twice
-        subscription = rescheduled(
-            replace(subscription, last_delivered=existing.last_delivered),
-            minute=minute,
-            zone=zone or "UTC",
-            now=now,
-        )
-    await svc.store.subscribe(subscription, now)
-    return zone
 
 
 async def daily_command(update: Update, context: Context) -> None:
