@@ -1,0 +1,54 @@
+"""The store: the only package that speaks SQL.
+
+Its API takes keyed pseudonyms and sealed ids, never raw Telegram ids. Every row about a
+member expires; one purge deletes what has expired. Every change runs in a transaction.
+
+schema.py holds the migrations. Each capability has a module for its tables (groups,
+counts, delivery, peers, meetings): its records, lifetimes, part of the Store interface and
+queries, written against tables.py's connection and transaction. interface.py joins the
+parts into Store; sqlite.py is SqliteStore, with everything SQLite's own. No SQL outside
+this package, and no raw Telegram id inside it; code elsewhere imports from this package's
+top (bot.platform.store), not from the modules in it.
+"""
+
+from bot.platform.store.counts import COUNTS_LIFETIME
+from bot.platform.store.delivery import SUBSCRIPTION_LIFETIME, ZONE_LIFETIME, Subscription
+from bot.platform.store.groups import GROUP_SETTINGS_LIFETIME, EtiquetteSettings
+from bot.platform.store.interface import Store, StoreError
+from bot.platform.store.meetings import MEETING_LIFETIME, MeetingRecord
+from bot.platform.store.peers import (
+    BLOCK_LIFETIME,
+    DISCREET_LIFETIME,
+    LISTENER_LIFETIME,
+    LISTENER_STATUSES,
+    PEER_SESSION_LIFETIME,
+    ListenerRecord,
+    PeerSession,
+)
+from bot.platform.store.schema import MIGRATIONS, NO_THREAD
+from bot.platform.store.sqlite import DATABASE_FILE_NAME, SqliteStore, _explain
+
+__all__ = [
+    "BLOCK_LIFETIME",
+    "COUNTS_LIFETIME",
+    "DATABASE_FILE_NAME",
+    "DISCREET_LIFETIME",
+    "GROUP_SETTINGS_LIFETIME",
+    "LISTENER_LIFETIME",
+    "LISTENER_STATUSES",
+    "MEETING_LIFETIME",
+    "MIGRATIONS",
+    "NO_THREAD",
+    "PEER_SESSION_LIFETIME",
+    "SUBSCRIPTION_LIFETIME",
+    "ZONE_LIFETIME",
+    "EtiquetteSettings",
+    "ListenerRecord",
+    "MeetingRecord",
+    "PeerSession",
+    "SqliteStore",
+    "Store",
+    "StoreError",
+    "Subscription",
+    "_explain",
+]
