@@ -35,6 +35,7 @@ from bot.handlers import (
     welcome,
 )
 from bot.handlers.common import App, Context
+from bot.meetings.live import resume_meetings
 from bot.platform.discreet import neutral_first_line
 from bot.plumbing.commands import publish_commands
 from bot.plumbing.priority import MembersFirstRateLimiter
@@ -115,7 +116,7 @@ async def on_startup(application: App) -> None:
     await publish_commands(application.bot, svc.catalog)
     peer_chat.room_of(application).discreet |= await svc.store.discreet_chats(svc.clock())
     await peer_chat.tell_restarted(application)
-    await meetings.resume_meetings(application)
+    await resume_meetings(application)
 
 
 async def purge_expired(context: Context) -> None:

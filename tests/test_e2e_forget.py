@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
-from bot.handlers.meetings import meetings_in
 from bot.handlers.memory import held, sweep_now
 from bot.handlers.peer_chat import room_of
+from bot.meetings.live import meetings_in
 from tests.conftest import Harness
 from tests.peer_helpers import PEER_SETTINGS, bot_says, live_chat
 from tests.test_e2e_foundation import say
