@@ -35,6 +35,7 @@ from bot.handlers import (
     welcome,
 )
 from bot.handlers.common import App, Context
+from bot.meetings.live import resume_meetings
 from bot.peers.service import room_of
 from bot.peers.tick import tell_restarted
 from bot.platform.discreet import neutral_first_line
@@ -118,7 +119,7 @@ async def on_startup(application: App) -> None:
     await publish_commands(application.bot, svc.catalog)
     room_of(application).discreet |= await svc.store.discreet_chats(svc.clock())
     await tell_restarted(application)
-    await meetings.resume_meetings(application)
+    await resume_meetings(application)
 
 
 async def purge_expired(context: Context) -> None:

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.handlers import meetings as meeting_handlers
-from bot.handlers.meetings import meetings_in, timer_tick_now
+from bot.meetings import live as meeting_handlers
+from bot.meetings.live import meetings_in, timer_tick_now
 from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser
 from tests.conftest import Harness
 from tests.peer_helpers import bot_says

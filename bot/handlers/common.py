@@ -18,10 +18,12 @@ from telegram.error import TelegramError
 from telegram.ext import filters
 
 from bot.delivery.deliver import subscribe_daily
+from bot.meetings.queue import Hand
 from bot.platform.callbacks import DEFAULT_MAX_AGE, CallbackData
 from bot.platform.privacy import Pseudonym
 from bot.plumbing.types import App as App  # named by every handler from here
 from bot.plumbing.types import Context as Context
+from bot.plumbing.types import Place
 from bot.safety.assessor import Who
 from bot.services import Services, services_of
 
@@ -138,6 +140,26 @@ def thread_of(message: Message | None) -> int | None:
     if message is not None and message.is_topic_message:
         return message.message_thread_id
     return None
+
+
+def place_of(update: Update) -> Place | None:
+    """The group chat and forum topic an update came from (None in a private chat): where
+    a meeting runs and a group's etiquette settings apply."""
+    chat = update.effective_chat
+    if chat is None or is_private(update):
+        return None
+    return chat.id, thread_of(update.effective_message)
+
+
+def hand_of(update: Update) -> Hand | None:
+    """The sender as a hand a meeting can call on; None when they post as a channel or as
+    the group, since there is no person to call on."""
+    user = update.effective_user
+    if user is None or update.effective_message is None:
+        return None
+    if update.effective_message.sender_chat is not None:
+        return None
+    return Hand(user.id, user.first_name)
 
 
 async def reply(

@@ -9,46 +9,43 @@ meeting is told once, privately, that someone may need help. remind mode answers
 member per meeting with a warm line that deletes itself after a minute; delete mode
 removes the message and says why, once per member (thanks, identifying and emoji that a
 strict group flags get the reminder instead, never a deletion).
+
+What it remembers between messages (settings, admins, who was reminded outside meetings)
+is bot.etiquette.memory's; the meeting it keeps, bot.meetings.live's.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from telegram import ChatMember, Message, MessageEntity, ReplyParameters, Update
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot.etiquette import MeetingMessage, Strictness, judge
+from bot.etiquette import MeetingMessage, Strictness, judge, memory
 from bot.handlers.common import (
     HTML,
     NEW_MESSAGES,
     App,
     Context,
     chat_pseudonym,
+    hand_of,
     is_group_admin,
     is_private,
     language,
+    place_of,
     reply,
     services,
     text,
     thread_of,
 )
-from bot.handlers.meetings import (
-    finish_share,
-    key_of,
-    meeting_here,
-    raise_hand,
-    schedule_deletion,
-)
+from bot.meetings import live
 from bot.meetings.queue import Meeting, Runner
 from bot.peers.contacts import find_contact
 from bot.platform.catalog import Html
 from bot.platform.store import EtiquetteSettings
 from bot.safety import Level
-from bot.services import services_of
 
 logger = logging.getLogger(__name__)
 
@@ -56,41 +53,22 @@ ACTIONS = ("off", "remind", "delete")
 STRICTNESS = ("gentle", "standard", "strict")
 SCOPES = ("always", "meetings")
 REMINDER_LIFETIME = timedelta(minutes=1)
-# Admin lists are fetched from Telegram at most this often per chat, to tell the people
-# running a meeting from the members in it without a call for every message.
-ADMINS_FRESH_FOR = timedelta(minutes=5)
-# Outside meetings, a member is reminded of the etiquette once a day at most.
-REMINDED_FOR = timedelta(days=1)
-_SETTINGS = "porchlight.etiquette_settings"
-_ADMINS = "porchlight.admin_ids"
-_OUTSIDE = "porchlight.reminded_outside_meetings"
 DONE_MARK = "[done]"
-
-
-def forget_chat(bot_data: dict[Any, Any], chat_id: int) -> None:
-    """The bot left a group: drop what memory holds about it (settings, admins, reminded)."""
-    settings = bot_data.get(_SETTINGS, {})  # keyed (chat id, topic)
-    for key in [key for key in settings if key[0] == chat_id]:
-        del settings[key]
-    reminded = bot_data.get(_OUTSIDE, {})  # keyed ((chat id, topic), kind of reminder)
-    for key in [key for key in reminded if key[0][0] == chat_id]:
-        del reminded[key]
-    bot_data.get(_ADMINS, {}).pop(chat_id, None)
-    services_of(bot_data).recent_distress.forget_chat(chat_id)
 
 
 async def settings_here(update: Update, context: Context) -> EtiquetteSettings:
     """This chat's (and topic's) settings, cached in memory until an admin changes them."""
-    key = key_of(update)
-    cache = context.application.bot_data.setdefault(_SETTINGS, {})
-    if key in cache:
-        found: EtiquetteSettings = cache[key]
+    place = place_of(update)
+    assert place is not None
+    bot_data = context.application.bot_data
+    found = memory.cached_settings(bot_data, place)
+    if found is not None:
         return found
     group = chat_pseudonym(update, context)
     assert group is not None
-    assert key is not None
-    cache[key] = await services(context).store.etiquette(group, key[1])
-    return cache[key]  # type: ignore[no-any-return]
+    read = await services(context).store.etiquette(group, place[1])
+    memory.cache_settings(bot_data, place, read)
+    return read
 
 
 async def _running_meeting(update: Update, context: Context, meeting: Meeting | None) -> bool:
@@ -103,17 +81,18 @@ async def _running_meeting(update: Update, context: Context, meeting: Meeting | 
     if user is None:
         return False
     svc = services(context)
-    cache = context.application.bot_data.setdefault(_ADMINS, {})
-    fetched = cache.get(chat.id)
+    bot_data = context.application.bot_data
     now = svc.clock()
-    if fetched is None or now - fetched[0] > ADMINS_FRESH_FOR:
+    admin_ids = memory.fresh_admins(bot_data, chat.id, now)
+    if admin_ids is None:
         try:
             admins = await context.bot.get_chat_administrators(chat.id)
-            fetched = cache[chat.id] = (now, {a.user.id for a in admins})
+            admin_ids = {a.user.id for a in admins}
+            memory.remember_admins(bot_data, chat.id, admin_ids, now)
         except TelegramError as error:
             logger.info("could not list a group's admins: %s", type(error).__name__)
-            fetched = (now, set())
-    if user.id in fetched[1]:
+            admin_ids = set()
+    if user.id in admin_ids:
         return True
     group = chat_pseudonym(update, context)
     member = svc.keyring.pseudonym(user.id)
@@ -161,16 +140,20 @@ async def keep_etiquette(update: Update, context: Context) -> None:
         return
     if message.from_user.is_bot:
         return
-    meeting = meeting_here(update, context)
+    place = place_of(update)
+    assert place is not None
+    meeting = live.meeting_at(context.application.bot_data, place)
     words = (message.text or "").strip()
+    # Typed in the meeting, a hand or the end of a share is the meeting's, as /share or /done.
     if meeting is not None and words == "!":
-        await raise_hand(update, context)
+        hand, here = hand_of(update), language(update, context)
+        await live.raise_hand(context.application, place, hand, here)
         return
     if meeting is not None and words.lower().endswith(DONE_MARK):
-        await finish_share(update, context)
+        hand, here = hand_of(update), language(update, context)
+        await live.finish_share(context.application, place, hand, here)
     svc = services(context)
-    place, now = key_of(update), svc.clock()
-    assert place is not None
+    now = svc.clock()
     verdict = services(context).verdicts.verdict_of(update.update_id)
     # A reading the model merely could not rule out is not distress: about one everyday
     # message in four is one, and the chair would be told of every meeting.
@@ -231,53 +214,17 @@ async def _tell_who_runs_it(update: Update, context: Context, meeting: Meeting) 
 def _first_time(update: Update, context: Context, meeting: Meeting | None, seen: str) -> bool:
     """Once per member per meeting (outside meetings: once per member a day)."""
     user = update.effective_user
-    key = key_of(update)
+    place = place_of(update)
     assert user is not None
-    assert key is not None
+    assert place is not None
     if meeting is not None:
         already: set[int] = getattr(meeting, seen)
         if user.id in already:
             return False
         already.add(user.id)
         return True
-    outside = context.application.bot_data.setdefault(_OUTSIDE, {})
-    reminded: dict[int, datetime] = outside.setdefault((key, seen), {})
-    if user.id in reminded:
-        return False
-    reminded[user.id] = services(context).clock()
-    return True
-
-
-def let_go_of_old(bot_data: dict[Any, Any], now: datetime) -> None:
-    """The memory tick: admin lists past their freshness, reminders outside meetings
-    after a day."""
-    admins = bot_data.get(_ADMINS, {})
-    for chat_id in [c for c, (fetched, _) in admins.items() if now - fetched > ADMINS_FRESH_FOR]:
-        del admins[chat_id]
-    outside = bot_data.get(_OUTSIDE, {})
-    for key, reminded in list(outside.items()):
-        for user_id in [u for u, when in reminded.items() if now - when >= REMINDED_FOR]:
-            del reminded[user_id]
-        if not reminded:
-            del outside[key]
-
-
-def forget_member(bot_data: dict[Any, Any], user_id: int) -> None:
-    """/forget: the member's reminders outside meetings, and any admin list naming them
-    (asked of Telegram again when next needed, so an admin stays one)."""
-    for reminded in bot_data.get(_OUTSIDE, {}).values():
-        reminded.pop(user_id, None)
-    admins = bot_data.get(_ADMINS, {})
-    for chat_id in [chat for chat, (_, ids) in admins.items() if user_id in ids]:
-        del admins[chat_id]
-
-
-def held(bot_data: dict[Any, Any]) -> dict[str, int]:
-    """What the etiquette holds in memory about people (the memory inventory)."""
-    return {
-        "group admins": len(bot_data.get(_ADMINS, {})),
-        "reminders outside meetings": sum(len(r) for r in bot_data.get(_OUTSIDE, {}).values()),
-    }
+    bot_data, now = context.application.bot_data, services(context).clock()
+    return memory.first_reminder_outside(bot_data, place, seen, user.id, now)
 
 
 async def _crosstalk(
@@ -340,7 +287,7 @@ async def _say_briefly(
     except TelegramError as error:
         logger.info("could not post an etiquette reminder: %s", type(error).__name__)
         return
-    schedule_deletion(context.application, sent, REMINDER_LIFETIME)
+    live.schedule_deletion(context.application, sent, REMINDER_LIFETIME)
 
 
 # --- /etiquette and /settings --------------------------------------------------------------
@@ -368,11 +315,11 @@ async def etiquette_command(update: Update, context: Context) -> None:
     else:
         changed = EtiquetteSettings(current.action, current.strictness, choice)
     svc = services(context)
-    group, key = chat_pseudonym(update, context), key_of(update)
+    group, place = chat_pseudonym(update, context), place_of(update)
     assert group is not None
-    assert key is not None
-    await svc.store.set_etiquette(group, key[1], changed, svc.clock())
-    context.application.bot_data.setdefault(_SETTINGS, {})[key] = changed
+    assert place is not None
+    await svc.store.set_etiquette(group, place[1], changed, svc.clock())
+    memory.cache_settings(context.application.bot_data, place, changed)
     await reply(
         update,
         context,
@@ -408,7 +355,7 @@ async def settings_command(update: Update, context: Context) -> None:
     group = chat_pseudonym(update, context)
     assert group is not None
     crisis = await svc.store.crisis_posts_enabled(group, svc.clock())
-    meeting = meeting_here(update, context)
+    meeting = live.meeting_at(context.application.bot_data, place_of(update))
     if meeting is None:
         running = text(update, context, "etiquette.settings_no_meeting")
     else:

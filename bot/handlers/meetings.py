@@ -4,6 +4,10 @@ A meeting belongs to one chat and, in a forum, one topic. Admins (anonymous admi
 and members they allowed to chair run it; anyone raises a hand. The queue and who shared
 live in memory (bot.meetings.queue) and vanish at /meeting end; the store keeps only what a
 restart needs (format, chair, timer). Small notices delete themselves after a while.
+
+What runs the live meetings (which are running, hands raised and shares finished, the
+timer, restarts, the notices) is bot.meetings.live; this module reads the command, calls
+it, and answers.
 """
 
 from __future__ import annotations
@@ -21,56 +25,44 @@ from telegram.error import TelegramError
 from telegram.ext import CommandHandler
 
 from bot.handlers.common import (
-    HTML,
     NEW_MESSAGES,
     App,
     Context,
     chat_pseudonym,
+    hand_of,
     is_group_admin,
     is_private,
     language,
     member_pseudonym,
+    place_of,
     reply,
     services,
     text,
     thread_of,
 )
+from bot.meetings import live
 from bot.meetings.formats import DEFAULT_FORMAT, MeetingFormat
-from bot.meetings.queue import MAX_TIMER_MINUTES, Hand, Meeting, Runner
+from bot.meetings.queue import MAX_TIMER_MINUTES, Meeting, Runner
 from bot.platform.catalog import Html
-from bot.platform.privacy import SealError
 from bot.platform.store import MeetingRecord
-from bot.services import services_of
+from bot.plumbing.types import Place
 
 logger = logging.getLogger(__name__)
 
-MEETINGS_KEY = "porchlight.meetings"
-TIMER_TICK = timedelta(seconds=15)
-# How long the bot's small notices (hands, queue, reminders) stay before deleting themselves.
-NOTICE_LIFETIME = timedelta(minutes=2)
-
-MeetingKey = tuple[int, int | None]  # (chat id, forum topic or None)
 # How an answer goes out: reply, or notice (which deletes itself after a while).
 Say = Callable[[Update, Context, str], Awaitable[Message | None]]
 
 
-def meetings_in(bot_data: dict[Any, Any]) -> dict[MeetingKey, Meeting]:
-    found = bot_data.get(MEETINGS_KEY)
-    if not isinstance(found, dict):
-        found = bot_data[MEETINGS_KEY] = {}
-    return found
-
-
-def key_of(update: Update) -> MeetingKey | None:
-    chat = update.effective_chat
-    if chat is None or is_private(update):
-        return None
-    return chat.id, thread_of(update.effective_message)
-
-
 def meeting_here(update: Update, context: Context) -> Meeting | None:
-    key = key_of(update)
-    return None if key is None else meetings_in(context.application.bot_data).get(key)
+    return live.meeting_at(context.application.bot_data, place_of(update))
+
+
+def group_place(update: Update) -> Place:
+    """Where a meeting command was sent: always a group, since _in_groups answers the
+    private chats."""
+    place = place_of(update)
+    assert place is not None
+    return place
 
 
 def runner_of(update: Update, context: Context) -> Runner | None:
@@ -79,15 +71,6 @@ def runner_of(update: Update, context: Context) -> Runner | None:
     if user is None or message is None or message.sender_chat is not None:
         return None
     return Runner(user.id, language(update, context))
-
-
-def hand_of(update: Update) -> Hand | None:
-    user = update.effective_user
-    if user is None or update.effective_message is None:
-        return None
-    if update.effective_message.sender_chat is not None:
-        return None  # posting as a channel or the group: no person to call on
-    return Hand(user.id, user.first_name)
 
 
 async def may_run(update: Update, context: Context) -> bool:
@@ -120,24 +103,8 @@ async def meeting_to_run(
 
 
 async def notice(update: Update, context: Context, body: str) -> Message | None:
-    """A short message in the meeting that deletes itself after NOTICE_LIFETIME."""
-    sent = await reply(update, context, body)
-    if sent is not None:
-        schedule_deletion(context.application, sent, NOTICE_LIFETIME)
-    return sent
-
-
-def schedule_deletion(app: App, message: Message, after: timedelta) -> None:
-    assert app.job_queue is not None
-    chat_id, message_id = message.chat_id, message.message_id
-
-    async def delete(_: Context) -> None:
-        try:
-            await app.bot.delete_message(chat_id, message_id)
-        except TelegramError as error:  # no right to delete, or already gone
-            logger.debug("a notice stays: %s", type(error).__name__)
-
-    app.job_queue.run_once(delete, after)
+    """A short message in the meeting that deletes itself after a while."""
+    return await live.post_notice(context.application, group_place(update), body)
 
 
 def _format_names(formats: dict[str, MeetingFormat]) -> str:
@@ -168,10 +135,9 @@ async def meeting_command(update: Update, context: Context) -> None:
 
 async def _start(update: Update, context: Context, args: list[str]) -> None:
     svc = services(context)
-    key = key_of(update)
-    assert key is not None
-    meetings = meetings_in(context.application.bot_data)
-    if key in meetings:
+    place = group_place(update)
+    meetings = live.meetings_in(context.application.bot_data)
+    if place in meetings:
         await reply(update, context, text(update, context, "meeting.already"))
         return
     if not await may_run(update, context):
@@ -187,12 +153,12 @@ async def _start(update: Update, context: Context, args: list[str]) -> None:
     group = chat_pseudonym(update, context)
     assert group is not None
     share_time = timedelta(minutes=chosen.share_minutes)
-    meeting = Meeting(key[0], key[1], chosen.id, share_time, runner=runner_of(update, context))
-    meetings[key] = meeting
+    meeting = Meeting(place[0], place[1], chosen.id, share_time, runner=runner_of(update, context))
+    meetings[place] = meeting
     record = MeetingRecord(
         group=group,
-        thread_id=key[1],
-        sealed_chat=svc.keyring.seal(key[0]),
+        thread_id=place[1],
+        sealed_chat=svc.keyring.seal(place[0]),
         format_id=chosen.id,
         timer_minutes=chosen.share_minutes,
         started_at=svc.clock(),
@@ -225,15 +191,14 @@ async def _sees_members(update: Update, context: Context) -> bool:
 
 async def _end(update: Update, context: Context, args: list[str]) -> None:
     svc = services(context)
-    key = key_of(update)
-    assert key is not None
+    place = group_place(update)
     meeting = await meeting_to_run(update, context)
     if meeting is None:
         return
-    del meetings_in(context.application.bot_data)[key]
+    del live.meetings_in(context.application.bot_data)[place]
     group = chat_pseudonym(update, context)
     assert group is not None
-    await svc.store.end_meeting(group, key[1])
+    await svc.store.end_meeting(group, place[1])
     chosen = svc.meeting_formats.get(meeting.format_id)
     closing = html.escape(chosen.closing) + "\n\n" if chosen else ""
     await reply(update, context, closing + text(update, context, "meeting.ended"))
@@ -326,18 +291,9 @@ async def share_command(update: Update, context: Context) -> None:
 
 
 async def raise_hand(update: Update, context: Context) -> None:
-    meeting, hand = meeting_here(update, context), hand_of(update)
-    if meeting is None:
-        await notice(update, context, text(update, context, "meeting.none"))
-        return
-    if hand is None:
-        return
-    place = meeting.raise_hand(hand)
-    if place == 0:
-        body = text(update, context, "meeting.hand_sharing", name=hand.first_name)
-    else:
-        body = text(update, context, "meeting.hand_raised", name=hand.first_name, place=place)
-    await notice(update, context, body)
+    await live.raise_hand(
+        context.application, group_place(update), hand_of(update), language(update, context)
+    )
 
 
 async def done_command(update: Update, context: Context) -> None:
@@ -345,13 +301,9 @@ async def done_command(update: Update, context: Context) -> None:
 
 
 async def finish_share(update: Update, context: Context) -> None:
-    meeting, hand = meeting_here(update, context), hand_of(update)
-    if meeting is None or hand is None:
-        return
-    if meeting.finish_share(hand.user_id):
-        await notice(
-            update, context, text(update, context, "meeting.share_done", name=hand.first_name)
-        )
+    await live.finish_share(
+        context.application, group_place(update), hand_of(update), language(update, context)
+    )
 
 
 async def pass_command(update: Update, context: Context) -> None:
@@ -398,70 +350,6 @@ async def next_command(update: Update, context: Context) -> None:
     await reply(update, context, text(update, context, "meeting.next", name=speaker.first_name))
 
 
-# --- the timer and restarts ---------------------------------------------------------------
-
-
-async def timer_tick_now(app: App) -> None:
-    """One gentle notice when a share's time is up; nobody is ever cut off."""
-    svc = services_of(app.bot_data)
-    now = svc.clock()
-    for meeting in list(meetings_in(app.bot_data).values()):
-        if meeting.speaker is None or not meeting.time_is_up(now):
-            continue
-        body = svc.catalog.text("meeting.time_up", name=meeting.speaker.first_name)
-        try:
-            sent = await app.bot.send_message(
-                meeting.chat_id, body, parse_mode=HTML, message_thread_id=meeting.thread_id
-            )
-        except TelegramError as error:
-            logger.info("could not post a timer notice: %s", type(error).__name__)
-            continue
-        schedule_deletion(app, sent, NOTICE_LIFETIME)
-
-
-async def timer_tick(context: Context) -> None:
-    await timer_tick_now(context.application)
-
-
-async def let_go_of_ended(app: App) -> None:
-    """The memory tick: a meeting whose record is gone (ended, or past its 12 hours)
-    leaves memory too, with its queue and the names in it."""
-    svc = services_of(app.bot_data)
-    live = {(record.group, record.thread_id) for record in await svc.store.meetings(svc.clock())}
-    meetings = meetings_in(app.bot_data)
-    for key in list(meetings):
-        if (svc.keyring.pseudonym(key[0]), key[1]) not in live:
-            del meetings[key]
-
-
-async def resume_meetings(app: App) -> None:
-    """At start: meetings that were running are running again, and each says once that
-    the queue was lost, so hands need raising again."""
-    svc = services_of(app.bot_data)
-    meetings = meetings_in(app.bot_data)
-    for record in await svc.store.meetings(svc.clock()):
-        try:
-            chat_id = svc.keyring.unseal(record.sealed_chat)
-        except SealError:
-            continue
-        meeting = Meeting(
-            chat_id,
-            record.thread_id,
-            record.format_id,
-            timer=timedelta(minutes=record.timer_minutes),
-        )
-        meetings[(chat_id, record.thread_id)] = meeting
-        try:
-            await app.bot.send_message(
-                chat_id,
-                svc.catalog.text("meeting.hands_again"),
-                parse_mode=HTML,
-                message_thread_id=record.thread_id,
-            )
-        except TelegramError as error:
-            logger.info("could not tell a meeting about the restart: %s", type(error).__name__)
-
-
 Command = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
@@ -489,5 +377,5 @@ def register(application: App) -> None:
         application.add_handler(CommandHandler(name, _in_groups(callback), filters=NEW_MESSAGES))
     assert application.job_queue is not None
     application.job_queue.run_repeating(
-        timer_tick, interval=TIMER_TICK, first=TIMER_TICK, name="meeting-timer"
+        live.timer_tick, interval=live.TIMER_TICK, first=live.TIMER_TICK, name="meeting-timer"
     )

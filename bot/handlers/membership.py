@@ -14,10 +14,10 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
+from bot.etiquette import memory as etiquette_memory
 from bot.handlers.common import App, Context, reply, services, text
-from bot.handlers.etiquette import forget_chat
-from bot.handlers.meetings import meetings_in
 from bot.handlers.memory import forget_member
+from bot.meetings import live as live_meetings
 from bot.peers.service import leave_everything
 
 logger = logging.getLogger(__name__)
@@ -40,10 +40,8 @@ async def on_my_membership(update: Update, context: Context) -> None:
             # other side of a chat is told it ended.
             await leave_everything(context.application, who, notify_self=False)
             forget_member(context.application, who, chat.id)
-        meetings = meetings_in(context.application.bot_data)
-        for key in [key for key in meetings if key[0] == chat.id]:
-            del meetings[key]
-        forget_chat(context.application.bot_data, chat.id)
+        live_meetings.forget_chat(context.application.bot_data, chat.id)
+        etiquette_memory.forget_chat(context.application.bot_data, chat.id)
         erased = await svc.store.forget(who)
         logger.info("left a chat or was blocked; erased %d rows for it", erased)
     elif is_present and not was_present and chat.type != ChatType.PRIVATE:
@@ -62,11 +60,7 @@ async def on_migration(update: Update, context: Context) -> None:
     moved = await svc.store.move_chat(
         svc.keyring.pseudonym(old), svc.keyring.pseudonym(new), svc.keyring.seal(new)
     )
-    meetings = meetings_in(context.application.bot_data)
-    for key in [key for key in meetings if key[0] == old]:
-        meeting = meetings.pop(key)
-        meeting.chat_id = new
-        meetings[(new, key[1])] = meeting
+    live_meetings.move_chat(context.application.bot_data, old, new)
     logger.info("a group became a supergroup; moved %d rows with it", moved)
 
 

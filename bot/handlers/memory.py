@@ -7,8 +7,9 @@ import logging
 import sqlite3
 from datetime import timedelta
 
-from bot.handlers import etiquette, meetings
+from bot.etiquette import memory as etiquette_memory
 from bot.handlers.common import App, Context
+from bot.meetings import live as live_meetings
 from bot.peers.service import room_of
 from bot.platform.privacy import Pseudonym
 from bot.platform.store import StoreError
@@ -27,8 +28,8 @@ async def sweep_now(app: App) -> None:
     peers.let_go_of_the_past(now)
     # The store's blocks expire after 30 days; memory holds exactly the live ones.
     peers.blocked_pairs = await svc.store.blocks(now)
-    await meetings.let_go_of_ended(app)
-    etiquette.let_go_of_old(app.bot_data, now)
+    await live_meetings.let_go_of_ended(app)
+    etiquette_memory.let_go_of_old(app.bot_data, now)
     svc.verdicts.sweep(now)
     svc.recent_crises.sweep(now)
     svc.recent_distress.sweep(now)
@@ -68,9 +69,8 @@ def forget_member(app: App, member: Pseudonym, user_id: int) -> None:
     peers = room_of(app)
     peers.discreet.discard(member)
     peers.blocked_pairs = {pair for pair in peers.blocked_pairs if pair[0] != member}
-    for meeting in meetings.meetings_in(app.bot_data).values():
-        meeting.forget(user_id)
-    etiquette.forget_member(app.bot_data, user_id)
+    live_meetings.forget_member(app.bot_data, user_id)
+    etiquette_memory.forget_member(app.bot_data, user_id)
     services_of(app.bot_data).verdicts.forget(member)
     services_of(app.bot_data).recent_crises.forget(member)
 
@@ -98,8 +98,8 @@ def held(app: App) -> dict[str, int]:
         + len(peers.offer_serials)
         + len(peers.shift_requests)
         + len(peers.told_to_wait_on),
-        "meetings": len(meetings.meetings_in(app.bot_data)),
-        **etiquette.held(app.bot_data),
+        "meetings": len(live_meetings.meetings_in(app.bot_data)),
+        **etiquette_memory.held(app.bot_data),
         "crisis verdicts and answered messages": services_of(app.bot_data).verdicts.held(),
         "embeddings for the etiquette": services_of(app.bot_data).verdicts.embeddings_held(),
         "recent crises": len(services_of(app.bot_data).recent_crises),

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 from telegram import Update
 
 from bot.app import on_startup
-from bot.handlers.common import App
 from bot.platform.config import Settings
 from bot.plumbing.bounded_server import ConnectionLimits
+from bot.plumbing.types import App
 from bot.plumbing.webhook import TELEGRAM_CONNECTIONS, WebhookServer, new_secret_token
 
 logger = logging.getLogger(__name__)

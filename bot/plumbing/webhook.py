@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from telegram import Update
 
-from bot.handlers.common import App
 from bot.handlers.daily import LAST_TICK_KEY
 from bot.plumbing.bounded_server import BoundedServer, ConnectionLimits
+from bot.plumbing.types import App
 from bot.plumbing.updates_guard import readable_updates
 from bot.services import services_of
 
