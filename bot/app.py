@@ -24,7 +24,6 @@ from bot.handlers import (
     listen,
     meetings,
     membership,
-    memory,
     operator,
     pace,
     peer_chat,
@@ -36,6 +35,7 @@ from bot.handlers import (
 )
 from bot.handlers.common import App, Context
 from bot.meetings.live import resume_meetings
+from bot.memory import SWEEP_EVERY, sweep
 from bot.peers.service import room_of
 from bot.peers.tick import tell_restarted
 from bot.platform.discreet import neutral_first_line
@@ -70,7 +70,6 @@ HANDLER_MODULES = (
     welcome,
     membership,
     operator,
-    memory,
     conversation,
     fallback,
 )
@@ -110,6 +109,8 @@ def build_application(
     application.job_queue.run_repeating(
         purge_expired, interval=PURGE_INTERVAL, first=timedelta(minutes=1), name="purge"
     )
+    # What memory holds about people is let go of on time (bot/memory.py).
+    application.job_queue.run_repeating(sweep, interval=SWEEP_EVERY, first=SWEEP_EVERY)
     return application
 
 

@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from bot.handlers.memory import held, sweep_now
 from bot.meetings.live import meetings_in
+from bot.memory import held, sweep_now
 from bot.peers.service import room_of
 from tests.conftest import Harness
 from tests.peer_helpers import PEER_SETTINGS, bot_says, live_chat

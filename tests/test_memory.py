@@ -1,6 +1,6 @@
 """Memory lets go on time and at /forget: every structure the memory inventory lists
 empties once its lifetime has passed, and after a member's /forget nothing reachable
-from the bot's memory holds their id, name or words (bot/handlers/memory.py)."""
+from the bot's memory holds their id, name or words (bot/memory.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.handlers.memory import held, sweep_now
+from bot.memory import held, sweep_now
 from bot.peers.tick import peer_tick_now
 from bot.platform import inventory
 from bot.platform.privacy_notice import memory_table

@@ -68,9 +68,9 @@ _HEARD_AS_THEY_ARE = frozenset({Intent.SLEEP, Intent.DISTRESS})
 
 async def answer_words(update: Update, context: Context) -> None:
     """Plain words in a private chat that no feature claimed."""
-    if services(context).verdicts.was_answered(update.update_id):
-        return
     svc = services(context)
+    if svc.verdicts.was_answered(update.update_id):
+        return
     if just_had_a_crisis(update, context):
         body = text(update, context, "conversation.after_crisis") + "\n\n"
         body += peer_note(update, context)
@@ -80,7 +80,7 @@ async def answer_words(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     intent = await _intent(context, words_of(message))
-    verdict = services(context).verdicts.verdict_of(update.update_id)
+    verdict = svc.verdicts.verdict_of(update.update_id)
     worried = verdict is not None and verdict.level is Level.CONCERN
     unsure = verdict is not None and verdict.is_unsure
     if worried:

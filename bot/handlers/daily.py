@@ -46,6 +46,7 @@ from bot.handlers.common import (
 from bot.handlers.reflection_view import date_text, day_key, scheduled_list
 from bot.platform.store import Subscription
 from bot.plumbing.priority import BROADCAST
+from bot.plumbing.webhook import LAST_TICK_KEY
 from bot.readings.reflections import render_reflection
 from bot.services import Services, services_of
 
@@ -53,7 +54,6 @@ logger = logging.getLogger(__name__)
 
 FEATURE = "daily"
 TICK = timedelta(seconds=30)
-LAST_TICK_KEY = "porchlight.last_tick"
 _RUN_LOCK = "porchlight.delivery_lock"
 COMMON_TIMES = (6 * 60, 7 * 60, 8 * 60, 9 * 60, 12 * 60, 18 * 60, 20 * 60, 21 * 60, 22 * 60)
 

@@ -132,9 +132,8 @@ def describe(
 
 
 async def keep_etiquette(update: Update, context: Context) -> None:
-    embedding = services(context).verdicts.take_embedding(
-        update.update_id
-    )  # taken first, so never left behind
+    # Taken first, so it is never left behind.
+    embedding = services(context).verdicts.take_embedding(update.update_id)
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.from_user is None:
         return
@@ -154,7 +153,7 @@ async def keep_etiquette(update: Update, context: Context) -> None:
         await live.finish_share(context.application, place, hand, here)
     svc = services(context)
     now = svc.clock()
-    verdict = services(context).verdicts.verdict_of(update.update_id)
+    verdict = svc.verdicts.verdict_of(update.update_id)
     # A reading the model merely could not rule out is not distress: about one everyday
     # message in four is one, and the chair would be told of every meeting.
     distress = verdict is not None and verdict.level >= Level.CONCERN and not verdict.is_unsure

@@ -16,9 +16,8 @@ from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from bot.etiquette import memory as etiquette_memory
 from bot.handlers.common import App, Context, reply, services, text
-from bot.handlers.memory import forget_member
 from bot.meetings import live as live_meetings
-from bot.peers.service import leave_everything
+from bot.memory import forget_member
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +37,7 @@ async def on_my_membership(update: Update, context: Context) -> None:
         if chat.type == ChatType.PRIVATE:
             # Nothing can reach them now: out of any peer chat, line or shift, and the
             # other side of a chat is told it ended.
-            await leave_everything(context.application, who, notify_self=False)
-            forget_member(context.application, who, chat.id)
+            await forget_member(context.application, who, chat.id, notify_self=False)
         live_meetings.forget_chat(context.application.bot_data, chat.id)
         etiquette_memory.forget_chat(context.application.bot_data, chat.id)
         erased = await svc.store.forget(who)

@@ -21,8 +21,7 @@ from bot.handlers.common import (
     text,
     verified_callback,
 )
-from bot.handlers.memory import erase_later, forget_member
-from bot.peers.service import leave_everything
+from bot.memory import erase_later, forget_member
 from bot.platform.privacy_notice import render_privacy
 from bot.platform.store import StoreError
 
@@ -57,8 +56,7 @@ async def forget(update: Update, context: Context) -> None:
         return
     app = context.application
     # Out of any peer chat, line or shift first: its markers are rows /forget erases.
-    left = await leave_everything(app, member)
-    forget_member(app, member, user.id)
+    left = await forget_member(app, member, user.id)
     try:
         erased = await services(context).store.forget(member)
     except (StoreError, sqlite3.Error) as error:

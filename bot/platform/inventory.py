@@ -179,7 +179,7 @@ FILES: tuple[StoredFile, ...] = (StoredFile(SECRET_FILE_NAME), StoredFile(LOCK_F
 @dataclass(frozen=True)
 class HeldInMemory:
     """Something the bot holds in memory only, about people, and for how long. The memory
-    tick (bot/handlers/memory.py) lets go of each on time; /forget clears a member from
+    tick (bot/memory.py) lets go of each on time; /forget clears a member from
     each at once; tests/test_memory.py checks both for every entry."""
 
     name: str

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from telegram import Update
 
-from bot.handlers.daily import LAST_TICK_KEY
 from bot.plumbing.bounded_server import BoundedServer, ConnectionLimits
 from bot.plumbing.types import App
 from bot.plumbing.updates_guard import readable_updates
@@ -30,6 +29,9 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 # The delivery tick runs every 30 s; a minute and a half without one means it is stuck.
 TICK_STALE_SECONDS = 90.0
+# Where the delivery tick (bot/handlers/daily.py) leaves time.monotonic() at each beat, in
+# bot_data: a tick that stopped makes /healthz unhealthy.
+LAST_TICK_KEY = "porchlight.last_tick"
 _REMEMBERED_IDS = 10_000
 # Telegram's own default, said out loud: it never opens more connections to the webhook
 # than this, well under the server's ceiling (ConnectionLimits.max_connections).

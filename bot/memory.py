@@ -1,5 +1,10 @@
-"""What memory holds about people, let go of on time: one tick sweeps every structure
-bot/platform/inventory.py's MEMORY lists, and /forget clears a member from all of them at once."""
+"""What memory holds about people, across every capability, let go of on time.
+
+One tick sweeps every structure bot/platform/inventory.py's MEMORY lists, and /forget (or a
+member blocking the bot) clears a member from all of them at once: each capability offers
+its own forgetting, and this module is the one place that calls them all. The store's
+rows are the store's (Store.forget); here is only what lives in memory.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,11 @@ import sqlite3
 from datetime import timedelta
 
 from bot.etiquette import memory as etiquette_memory
-from bot.handlers.common import App, Context
 from bot.meetings import live as live_meetings
-from bot.peers.service import room_of
+from bot.peers.service import leave_everything, room_of
 from bot.platform.privacy import Pseudonym
 from bot.platform.store import StoreError
+from bot.plumbing.types import App, Context
 from bot.services import services_of
 
 logger = logging.getLogger(__name__)
@@ -63,9 +68,13 @@ async def sweep(context: Context) -> None:
     await sweep_now(context.application)
 
 
-def forget_member(app: App, member: Pseudonym, user_id: int) -> None:
-    """/forget: what memory holds about the member beyond their peer chat (which
-    peer_chat.leave_everything ends first)."""
+async def forget_member(
+    app: App, member: Pseudonym, user_id: int, *, notify_self: bool = True
+) -> str | None:
+    """/forget, or a member who blocked the bot (notify_self False: nothing can reach
+    them): out of any peer chat, line or shift first, then everything memory holds about
+    them. Returns what they left (chat, line or shift), for /forget to say so."""
+    left = await leave_everything(app, member, notify_self=notify_self)
     peers = room_of(app)
     peers.discreet.discard(member)
     peers.blocked_pairs = {pair for pair in peers.blocked_pairs if pair[0] != member}
@@ -73,6 +82,7 @@ def forget_member(app: App, member: Pseudonym, user_id: int) -> None:
     etiquette_memory.forget_member(app.bot_data, user_id)
     services_of(app.bot_data).verdicts.forget(member)
     services_of(app.bot_data).recent_crises.forget(member)
+    return left
 
 
 def held(app: App) -> dict[str, int]:
@@ -106,8 +116,3 @@ def held(app: App) -> dict[str, int]:
         "distress in meetings": len(services_of(app.bot_data).recent_distress),
         "erasures to try again": len(_to_erase(app)),
     }
-
-
-def register(application: App) -> None:
-    assert application.job_queue is not None
-    application.job_queue.run_repeating(sweep, interval=SWEEP_EVERY, first=SWEEP_EVERY)
