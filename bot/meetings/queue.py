@@ -2,7 +2,7 @@
 
 The queue, the speaker and who has been reminded about the etiquette live here only:
 none of it is stored, and /meeting end drops it all. What a restart needs (the format,
-the chair, the timer) is the store's MeetingRecord.
+the timer, when it started) is the store's MeetingRecord.
 """
 
 from __future__ import annotations
