@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.etiquette import memory as etiquette_memory
@@ -68,21 +69,34 @@ async def sweep(context: Context) -> None:
     await sweep_now(context.application)
 
 
+@dataclass(frozen=True)
+class Forgotten:
+    """What /forget let go of in memory, for its answer to say so truthfully."""
+
+    left: str | None  # the peer chat, line or shift they left ("chat", "line", "shift")
+    held: bool  # whether memory held anything about them at all
+
+
 async def forget_member(
     app: App, member: Pseudonym, user_id: int, *, notify_self: bool = True
-) -> str | None:
+) -> Forgotten:
     """/forget, or a member who blocked the bot (notify_self False: nothing can reach
     them): out of any peer chat, line or shift first, then everything memory holds about
-    them. Returns what they left (chat, line or shift), for /forget to say so."""
+    them."""
+    peers, svc = room_of(app), services_of(app.bot_data)
+    held_in_memory = (
+        peers.holds(member)
+        or live_meetings.holds_member(app.bot_data, user_id)
+        or svc.recent_crises.names(member)
+    )
     left = await leave_everything(app, member, notify_self=notify_self)
-    peers = room_of(app)
     peers.discreet.discard(member)
     peers.blocked_pairs = {pair for pair in peers.blocked_pairs if pair[0] != member}
     live_meetings.forget_member(app.bot_data, user_id)
     etiquette_memory.forget_member(app.bot_data, user_id)
     services_of(app.bot_data).verdicts.forget(member)
     services_of(app.bot_data).recent_crises.forget(member)
-    return left
+    return Forgotten(left, held_in_memory or left is not None)
 
 
 def held(app: App) -> dict[str, int]:

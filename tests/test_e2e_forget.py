@@ -93,3 +93,20 @@ async def test_forget_on_a_full_disk_says_so_and_erases_on_a_later_try(
     await sweep_now(harness.app)
     assert await store.get_zone(chat, harness.clock()) is None
     assert held(harness.app)["erasures to try again"] == 0
+
+
+async def test_forget_says_truthfully_whether_memory_held_anything(harness: Harness) -> None:
+    sim = harness.sim
+    newcomer = sim.add_user("Noa", started=True)
+    answer = await say(sim, newcomer, "/forget")
+    assert "I held nothing about you" in answer.text
+    # A check-in's mood is held in memory for a while: /forget lets it go, and says so.
+    member = sim.add_user("Ivo", started=True)
+    chat = sim.private_chat(member)
+    sent = sim.send_text(member, "/checkin")
+    ask = await bot_says(sim, chat, "How are you, right now?", after=sent.message_id)
+    sim.press_button(member, ask, index=0)
+    await bot_says(sim, chat, "What would help", after=ask.message_id)
+    answer = await say(sim, member, "/forget")
+    assert "what I held in memory while you were here is gone too" in answer.text
+    assert "I held nothing" not in answer.text

@@ -56,7 +56,7 @@ async def forget(update: Update, context: Context) -> None:
         return
     app = context.application
     # Out of any peer chat, line or shift first: its markers are rows /forget erases.
-    left = await forget_member(app, member, user.id)
+    forgotten = await forget_member(app, member, user.id)
     try:
         erased = await services(context).store.forget(member)
     except (StoreError, sqlite3.Error) as error:
@@ -73,7 +73,9 @@ async def forget(update: Update, context: Context) -> None:
         word = text(update, context, "forget.record_one" if erased == 1 else "forget.record_many")
         done = text(update, context, "forget.done", count=erased, count_word=word)
     else:
-        done = text(update, context, "forget.done_memory" if left else "forget.done_nothing")
+        key = "forget.done_memory" if forgotten.held else "forget.done_nothing"
+        done = text(update, context, key)
+    left = forgotten.left
     ended = "" if left is None else text(update, context, f"forget.ended_{left}") + "\n\n"
     await reply(update, context, ended + done)
 

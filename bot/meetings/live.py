@@ -184,6 +184,11 @@ def forget_chat(bot_data: dict[Any, Any], chat_id: int) -> None:
         del meetings[place]
 
 
+def holds_member(bot_data: dict[Any, Any], user_id: int) -> bool:
+    """Whether any live meeting holds the member's hand, turn or reminders."""
+    return any(meeting.holds(user_id) for meeting in meetings_in(bot_data).values())
+
+
 def forget_member(bot_data: dict[Any, Any], user_id: int) -> None:
     """/forget: the member's hand, turn and reminders in every live meeting."""
     for meeting in meetings_in(bot_data).values():

@@ -50,6 +50,12 @@ class Meeting:
     # when an anonymous admin runs it).
     runner: Runner | None = None
 
+    def holds(self, user_id: int) -> bool:
+        """Whether this meeting holds anything of the member: a hand, a turn, a reminder."""
+        people = [hand.user_id for hand in self.queue]
+        people += [person.user_id for person in (self.speaker, self.runner) if person]
+        return user_id in people or user_id in self.reminded | self.contact_reminded
+
     def forget(self, user_id: int) -> None:
         """A member's /forget: their hand, their turn and the reminders they had go."""
         self.queue = [hand for hand in self.queue if hand.user_id != user_id]

@@ -162,6 +162,23 @@ class PeerRoom:
             if ids and chat_id is not None:
                 self.deletable[who] = Deletable(ids, chat_id, now + DELETE_WINDOW)
 
+    def holds(self, who: Pseudonym) -> bool:
+        """Whether memory holds anything about who (for /forget to say so truthfully)."""
+        tables = (
+            self.chat_ids,
+            self.checkins,
+            self.sent,
+            self.deletable,
+            self.reports,
+            self.asks,
+            self.shift_requests,
+            self.languages,
+            self.offer_messages,
+            self.told_to_wait_on,
+            self.held_contacts,
+        )
+        return any(who in table for table in tables) or who in self.discreet
+
     def forget(self, who: Pseudonym) -> None:
         """Drop everything held in memory about who (after /forget, and chats ending)."""
         for table in (

@@ -182,6 +182,10 @@ class RecentCrises:
     def __len__(self) -> int:
         return len(self._when)
 
+    def names(self, member: str) -> bool:
+        """Whether any pair held names this member's pseudonym."""
+        return any(member in key for key in self._when)
+
     def forget(self, member: str) -> None:
         """Let go of every pair that names this member's pseudonym (after /forget)."""
         for key in [key for key in self._when if member in key]:
