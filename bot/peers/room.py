@@ -162,10 +162,9 @@ class PeerRoom:
             if ids and chat_id is not None:
                 self.deletable[who] = Deletable(ids, chat_id, now + DELETE_WINDOW)
 
-    def holds(self, who: Pseudonym) -> bool:
-        """Whether memory holds anything about who (for /forget to say so truthfully)."""
-        tables = (
-            self.chat_ids,
+    def _tables_by_person(self) -> tuple[dict[Pseudonym, Any], ...]:
+        """Every table keyed by a person that /forget empties (chat ids go on release)."""
+        return (
             self.checkins,
             self.sent,
             self.deletable,
@@ -177,23 +176,16 @@ class PeerRoom:
             self.told_to_wait_on,
             self.held_contacts,
         )
+
+    def holds(self, who: Pseudonym) -> bool:
+        """Whether memory holds anything about who (for /forget to say so truthfully)."""
+        tables = (self.chat_ids, *self._tables_by_person())
         return any(who in table for table in tables) or who in self.discreet
 
     def forget(self, who: Pseudonym) -> None:
         """Drop everything held in memory about who (after /forget, and chats ending)."""
-        for table in (
-            self.checkins,
-            self.sent,
-            self.deletable,
-            self.reports,
-            self.asks,
-            self.shift_requests,
-            self.languages,
-        ):
+        for table in self._tables_by_person():
             table.pop(who, None)
-        self.offer_messages.pop(who, None)
-        self.told_to_wait_on.pop(who, None)
-        self.held_contacts.pop(who, None)
 
     def release(self, who: Pseudonym) -> None:
         """Who is no longer waiting, listening or talking: their chat id goes too."""
