@@ -9,7 +9,6 @@ rows are the store's (Store.forget); here is only what lives in memory.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -58,7 +57,7 @@ async def _erase_what_could_not_be(app: App) -> None:
     for member in list(_to_erase(app)):
         try:
             await store.forget(member)
-        except (StoreError, sqlite3.Error) as error:
+        except StoreError as error:
             logger.warning("still could not erase a member's rows (%s)", type(error).__name__)
             return  # the store is still failing: the next tick tries again
         _to_erase(app).discard(member)

@@ -115,7 +115,9 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
             f"{error.problems[0]}); see: python -m bot content check"
         ) from None
     try:
-        store = await SqliteStore.open(settings.data_dir, keyring.check_value())
+        store = await SqliteStore.open(
+            settings.data_dir / DATABASE_FILE_NAME, keyring.check_value()
+        )
     except StoreError as error:
         raise StartupError(str(error)) from None
     services = Services(

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from bot.meetings.live import meetings_in
 from bot.memory import held, sweep_now
 from bot.peers.service import room_of
+from bot.platform.store import StoreError
 from tests.conftest import Harness
 from tests.peer_helpers import PEER_SETTINGS, bot_says, live_chat
 from tests.test_e2e_foundation import say
@@ -82,7 +81,7 @@ async def test_forget_on_a_full_disk_says_so_and_erases_on_a_later_try(
     erase = store.forget
 
     async def full_disk(who: object) -> int:
-        raise sqlite3.OperationalError("database or disk is full")
+        raise StoreError("the disk holding the database is full; free some space")
 
     monkeypatch.setattr(store, "forget", full_disk)
     answer = await say(sim, member, "/forget")

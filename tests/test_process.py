@@ -18,7 +18,7 @@ import pytest
 
 from bot.delivery.deliver import REFLECTION
 from bot.platform.privacy import Keyring
-from bot.platform.store import SqliteStore, Subscription
+from bot.platform.store import DATABASE_FILE_NAME, SqliteStore, Subscription
 from bot.sim import BotApiSimulator
 from tests.peer_helpers import bot_says, connect, press
 from tests.test_e2e_foundation import say
@@ -206,7 +206,7 @@ async def test_sigkill_mid_delivery_loses_nothing_and_repeats_at_most_one(
     members = [sim.add_user(f"M{n}", started=True) for n in range(60)]
     # Due this very minute: what is owed is worked out from the minute of the day.
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    store = await SqliteStore.open(data, keys.check_value())
+    store = await SqliteStore.open(data / DATABASE_FILE_NAME, keys.check_value())
     for member in members:
         await store.subscribe(
             Subscription(

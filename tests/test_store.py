@@ -1,7 +1,11 @@
+import asyncio
 import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.platform import inventory
@@ -13,15 +17,18 @@ from bot.platform.store import (
     GROUP_SETTINGS_LIFETIME,
     MEETING_LIFETIME,
     MIGRATIONS,
+    DatabaseStore,
     EtiquetteSettings,
     ListenerRecord,
     MeetingRecord,
     PeerSession,
+    PostgresStore,
     SqliteStore,
     StoreError,
     Subscription,
     _explain,
 )
+from tests.store_backends import fresh_postgres, require_postgres
 
 KEYS = Keyring.from_secret(b"a store test secret, long enough to be a secret")
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
@@ -29,11 +36,39 @@ ALICE = KEYS.pseudonym(-1001)
 
 
 async def open_store(folder: Path) -> SqliteStore:
-    return await SqliteStore.open(folder, KEYS.check_value())
+    return await SqliteStore.open(folder / DATABASE_FILE_NAME, KEYS.check_value())
 
 
-async def test_group_settings_round_trip_and_expiry(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+@dataclass(frozen=True)
+class Place:
+    """Where a test's store lives, on one backend: open it as often as the test likes."""
+
+    open_with: Callable[[str], Awaitable[DatabaseStore]]
+
+    async def open(self) -> DatabaseStore:
+        return await self.open_with(KEYS.check_value())
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
+    if request.param == "sqlite":
+        path = tmp_path / DATABASE_FILE_NAME
+
+        async def open_sqlite(check_value: str) -> DatabaseStore:
+            return await SqliteStore.open(path, check_value)
+
+        yield Place(open_sqlite)
+        return
+    async with fresh_postgres() as url:
+
+        async def open_postgres(check_value: str) -> DatabaseStore:
+            return await PostgresStore.open(url, check_value)
+
+        yield Place(open_postgres)
+
+
+async def test_group_settings_round_trip_and_expiry(place: Place) -> None:
+    store = await place.open()
     group = KEYS.pseudonym(-1001)
     try:
         assert await store.crisis_posts_enabled(group, NOW) is True
@@ -47,8 +82,8 @@ async def test_group_settings_round_trip_and_expiry(tmp_path: Path) -> None:
         await store.close()
 
 
-async def test_daily_counts_hold_numbers_only_and_expire(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+async def test_daily_counts_hold_numbers_only_and_expire(place: Place) -> None:
+    store = await place.open()
     try:
         await store.count("crisis_private", NOW)
         await store.count("crisis_private", NOW)
@@ -63,8 +98,8 @@ async def test_daily_counts_hold_numbers_only_and_expire(tmp_path: Path) -> None
         await store.close()
 
 
-async def test_forget_erases_only_that_chat(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+async def test_forget_erases_only_that_chat(place: Place) -> None:
+    store = await place.open()
     first, second = KEYS.pseudonym(-2001), KEYS.pseudonym(-2002)
     try:
         await store.set_crisis_posts(first, False, NOW)
@@ -89,14 +124,15 @@ async def test_forget_leaves_no_bytes_behind(tmp_path: Path) -> None:
         assert marker.encode() not in path.read_bytes(), path.name
 
 
-async def test_schema_matches_the_inventory(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+async def test_schema_matches_the_inventory(place: Place) -> None:
+    store = await place.open()
     try:
         tables = set(await store.table_names())
         declared = {entry.name: entry for entry in inventory.TABLES}
         assert tables == set(declared), "every table needs an inventory entry, and vice versa"
         for name, entry in declared.items():
             assert set(await store.column_names(name)) == set(entry.columns), name
+            assert await store.primary_key(name) == list(entry.primary_key), name
             if entry.pseudonym_column or entry.expires:
                 assert entry.expires, f"{name} holds member data and must expire"
                 assert "expires_at" in entry.columns, name
@@ -118,11 +154,40 @@ async def test_reopening_keeps_data_and_schema_version(tmp_path: Path) -> None:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-async def test_a_changed_secret_is_a_clear_error(tmp_path: Path) -> None:
-    await (await open_store(tmp_path)).close()
+async def test_reopening_keeps_the_rows(place: Place) -> None:
+    store = await place.open()
+    await store.set_crisis_posts(ALICE, False, NOW)
+    await store.close()
+    store = await place.open()
+    try:
+        assert await store.crisis_posts_enabled(ALICE, NOW) is False
+        assert await store.schema_version() == len(MIGRATIONS)
+    finally:
+        await store.close()
+
+
+async def test_a_changed_secret_is_a_clear_error(place: Place) -> None:
+    await (await place.open()).close()
     other = Keyring.from_secret(b"this is not the secret the database was made with")
     with pytest.raises(StoreError, match="different secret"):
-        await SqliteStore.open(tmp_path, other.check_value())
+        await place.open_with(other.check_value())
+
+
+async def test_move_chat_replaces_what_the_new_id_already_had(place: Place) -> None:
+    """A message to the new supergroup can land before the move: the group's own settings
+    win, and rows under other keys stay."""
+    store = await place.open()
+    old, new = KEYS.pseudonym(-4002), KEYS.pseudonym(-1009004002)
+    try:
+        await store.set_etiquette(old, None, EtiquetteSettings("delete"), NOW)
+        await store.set_etiquette(new, None, EtiquetteSettings("off"), NOW)
+        await store.set_etiquette(new, 9, EtiquetteSettings("off"), NOW)
+        assert await store.move_chat(old, new, KEYS.seal(-1009004002)) == 1
+        assert await store.etiquette(new, None) == EtiquetteSettings("delete")
+        assert await store.etiquette(new, 9) == EtiquetteSettings("off")
+        assert await store.etiquette(old, None) == EtiquetteSettings()
+    finally:
+        await store.close()
 
 
 async def test_a_corrupt_database_is_a_clear_error(tmp_path: Path) -> None:
@@ -171,8 +236,8 @@ async def test_a_locked_database_is_a_clear_error(tmp_path: Path) -> None:
         holder.close()
 
 
-async def test_a_failed_change_is_rolled_back(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+async def test_a_failed_change_is_rolled_back(place: Place) -> None:
+    store = await place.open()
     try:
         await store.set_crisis_posts(ALICE, False, NOW)
         with pytest.raises(RuntimeError):
@@ -182,14 +247,14 @@ async def test_a_failed_change_is_rolled_back(tmp_path: Path) -> None:
         await store.close()
 
 
-async def _delete_everything_then_fail(store: SqliteStore) -> None:
-    async with store._transaction():
+async def _delete_everything_then_fail(store: DatabaseStore) -> None:
+    async with store._db.transaction():
         await store._db.execute("DELETE FROM group_settings")
         raise RuntimeError("power cut mid-change")
 
 
-async def test_move_chat_carries_rows_to_the_new_id(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+async def test_move_chat_carries_rows_to_the_new_id(place: Place) -> None:
+    store = await place.open()
     old, new = KEYS.pseudonym(-4001), KEYS.pseudonym(-1009004001)
     try:
         await store.set_crisis_posts(old, False, NOW)
@@ -200,10 +265,10 @@ async def test_move_chat_carries_rows_to_the_new_id(tmp_path: Path) -> None:
         await store.close()
 
 
-async def test_forget_keeps_the_protection_others_have_from_a_member(tmp_path: Path) -> None:
+async def test_forget_keeps_the_protection_others_have_from_a_member(place: Place) -> None:
     """/forget erases the blocks a member made, not a block against them, and not a
     moderators' suspension: or /forget would undo the protection."""
-    store = await open_store(tmp_path)
+    store = await place.open()
     member, listener, other = KEYS.pseudonym(301), KEYS.pseudonym(302), KEYS.pseudonym(303)
     try:
         await store.block(member, listener, NOW)
@@ -226,8 +291,8 @@ async def test_forget_keeps_the_protection_others_have_from_a_member(tmp_path: P
         await store.close()
 
 
-async def test_peer_sessions_are_taken_once_at_start(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+async def test_peer_sessions_are_taken_once_at_start(place: Place) -> None:
+    store = await place.open()
     waiting = PeerSession(KEYS.pseudonym(401), "waiting", KEYS.seal(401))
     try:
         await store.set_peer_session(waiting, NOW)
@@ -241,8 +306,8 @@ async def test_peer_sessions_are_taken_once_at_start(tmp_path: Path) -> None:
         await store.close()
 
 
-async def test_meetings_chairs_and_etiquette_round_trip(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+async def test_meetings_chairs_and_etiquette_round_trip(place: Place) -> None:
+    store = await place.open()
     group, chair = KEYS.pseudonym(-5001), KEYS.pseudonym(501)
     record = MeetingRecord(group, 7, KEYS.seal(-5001), "speaker", 5, NOW)
     try:
@@ -294,8 +359,8 @@ async def test_a_chair_given_before_topics_counted_keeps_the_group_s_own_topic(
         await store.close()
 
 
-async def test_refusals_are_counted_and_a_delivery_clears_them(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+async def test_refusals_are_counted_and_a_delivery_clears_them(place: Place) -> None:
+    store = await place.open()
     group = KEYS.pseudonym(-5001)
     due = NOW + timedelta(hours=4)
     try:
@@ -317,8 +382,8 @@ async def test_refusals_are_counted_and_a_delivery_clears_them(tmp_path: Path) -
         await store.close()
 
 
-async def test_rows_planned_after_now_come_back_when_the_clock_went_back(tmp_path: Path) -> None:
-    store = await open_store(tmp_path)
+async def test_rows_planned_after_now_come_back_when_the_clock_went_back(place: Place) -> None:
+    store = await place.open()
     member = KEYS.pseudonym(5002)
     due = NOW + timedelta(days=1)
     try:
@@ -347,3 +412,53 @@ async def test_a_database_from_before_refusals_were_kept_gains_them(tmp_path: Pa
         assert (sub.refusals, sub.refused_since, sub.language) == (0, None, "es")
     finally:
         await store.close()
+
+
+async def test_two_bots_starting_at_once_migrate_once() -> None:
+    async with fresh_postgres() as url:
+        stores = await asyncio.gather(
+            *(PostgresStore.open(url, KEYS.check_value()) for _ in range(3))
+        )
+        try:
+            assert [await s.schema_version() for s in stores] == [len(MIGRATIONS)] * 3
+        finally:
+            for store in stores:
+                await store.close()
+
+
+async def test_a_newer_postgres_schema_is_refused() -> None:
+    async with fresh_postgres() as url:
+        await (await PostgresStore.open(url, KEYS.check_value())).close()
+        raw = await asyncpg.connect(url)
+        try:
+            await raw.execute(
+                "UPDATE meta SET value = $1 WHERE key = 'schema_version'", str(len(MIGRATIONS) + 1)
+            )
+        finally:
+            await raw.close()
+        with pytest.raises(StoreError, match="newer Porchlight"):
+            await PostgresStore.open(url, KEYS.check_value())
+
+
+async def test_postgres_errors_are_one_line_without_the_password() -> None:
+    server = require_postgres()
+    missing = server.rsplit("/", 1)[0] + "/porchlight_no_such_database"
+    with pytest.raises(StoreError, match="does not exist") as found:
+        await PostgresStore.open(missing, KEYS.check_value())
+    assert "\n" not in str(found.value)
+    unreachable = "postgresql://porchlight:hunter2-secret@127.0.0.1:9/porchlight"
+    with pytest.raises(StoreError, match="cannot be reached") as found:
+        await PostgresStore.open(unreachable, KEYS.check_value())
+    assert "hunter2" not in str(found.value)
+    assert "porchlight:" not in str(found.value)
+
+
+async def test_postgres_without_prepared_statements_works_the_same() -> None:
+    """As behind PgBouncer in transaction mode: no statement cache at all."""
+    async with fresh_postgres() as url:
+        store = await PostgresStore.open(url, KEYS.check_value(), prepared_statements=False)
+        try:
+            await store.set_crisis_posts(ALICE, False, NOW)
+            assert await store.crisis_posts_enabled(ALICE, NOW) is False
+        finally:
+            await store.close()

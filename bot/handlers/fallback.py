@@ -8,7 +8,6 @@ so these see only what no feature claimed.
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -54,7 +53,7 @@ async def on_error(update: object, context: Context) -> None:
         if update.callback_query is not None:
             await update.callback_query.answer()
         # Storage failing (a full disk, say): nothing was saved, and the member should know.
-        storage = isinstance(context.error, StoreError | sqlite3.Error)
+        storage = isinstance(context.error, StoreError)
         key = "errors.storage" if storage else "errors.generic"
         await reply(update, context, text(update, context, key))
     except TelegramError as error:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -59,7 +58,7 @@ async def forget(update: Update, context: Context) -> None:
     forgotten = await forget_member(app, member, user.id)
     try:
         erased = await services(context).store.forget(member)
-    except (StoreError, sqlite3.Error) as error:
+    except StoreError as error:
         # A full disk, say: tell them plainly, and keep trying until it is done.
         logger.error("could not erase a member's rows yet (%s); will retry", type(error).__name__)
         erase_later(app, member)

@@ -18,6 +18,9 @@ class StoredTable:
     name: str
     # Every column, with what it holds: the audit test compares these with the schema.
     columns: dict[str, str]
+    # The primary key's columns: a group's rows moving to its new id replace any of the
+    # same key already there (the test compares these with the schema too).
+    primary_key: tuple[str, ...] = ()
     # The column holding a member's or chat's keyed pseudonym; /forget erases by it.
     pseudonym_column: str | None = None
     # A member's keyed pseudonym in a row that belongs to a group: /forget erases by it too.
@@ -39,6 +42,7 @@ class StoredFile:
 TABLES: tuple[StoredTable, ...] = (
     StoredTable(
         name="meta",
+        primary_key=("key",),
         columns={
             "key": "a bookkeeping name",
             "value": "a check value of the secret, or when health was last checked",
@@ -47,6 +51,7 @@ TABLES: tuple[StoredTable, ...] = (
     ),
     StoredTable(
         name="group_settings",
+        primary_key=("pseudonym",),
         columns={
             "pseudonym": "a keyed pseudonym (HMAC) of the group's chat id, never the id itself",
             "crisis_posts": "whether the group's admins want crisis posts in the group",
@@ -56,6 +61,7 @@ TABLES: tuple[StoredTable, ...] = (
     ),
     StoredTable(
         name="daily_counts",
+        primary_key=("day", "name"),
         columns={
             "day": "a date (UTC)",
             "name": "what was counted, such as crisis answers in private chats",
@@ -65,6 +71,7 @@ TABLES: tuple[StoredTable, ...] = (
     ),
     StoredTable(
         name="chat_preferences",
+        primary_key=("pseudonym",),
         columns={
             "pseudonym": "a keyed pseudonym (HMAC) of the chat id, never the id itself",
             "zone": "the chat's time zone, such as Europe/Berlin",
@@ -74,6 +81,7 @@ TABLES: tuple[StoredTable, ...] = (
     ),
     StoredTable(
         name="subscriptions",
+        primary_key=("pseudonym", "kind", "thread_id"),
         columns={
             "pseudonym": "a keyed pseudonym (HMAC) of the chat id, to find the row",
             "kind": "what is delivered: the daily reflection, or a check-in nudge",
@@ -94,6 +102,7 @@ TABLES: tuple[StoredTable, ...] = (
     ),
     StoredTable(
         name="listeners",
+        primary_key=("pseudonym",),
         columns={
             "pseudonym": "a keyed pseudonym (HMAC) of the listener's id",
             "ref": "a random reference moderators' buttons carry instead of any id",
@@ -108,6 +117,7 @@ TABLES: tuple[StoredTable, ...] = (
     ),
     StoredTable(
         name="blocks",
+        primary_key=("blocker", "blocked"),
         columns={
             "blocker": "a keyed pseudonym (HMAC) of who blocked",
             "blocked": "a keyed pseudonym (HMAC) of whom they blocked",
@@ -117,6 +127,7 @@ TABLES: tuple[StoredTable, ...] = (
     ),
     StoredTable(
         name="peer_sessions",
+        primary_key=("pseudonym",),
         columns={
             "pseudonym": "a keyed pseudonym (HMAC) of someone waiting, listening or in a chat",
             "role": "waiting, listening or chatting",
@@ -128,6 +139,7 @@ TABLES: tuple[StoredTable, ...] = (
     ),
     StoredTable(
         name="meetings",
+        primary_key=("pseudonym", "thread_id"),
         columns={
             "pseudonym": "a keyed pseudonym (HMAC) of the group's chat id",
             "thread_id": "the forum topic the meeting runs in (0 for none)",
@@ -142,6 +154,7 @@ TABLES: tuple[StoredTable, ...] = (
     ),
     StoredTable(
         name="meeting_chairs",
+        primary_key=("pseudonym", "thread_id", "member"),
         columns={
             "pseudonym": "a keyed pseudonym (HMAC) of the group's chat id",
             "thread_id": "the forum topic the member may chair in (0 for none)",
@@ -153,6 +166,7 @@ TABLES: tuple[StoredTable, ...] = (
     ),
     StoredTable(
         name="etiquette_settings",
+        primary_key=("pseudonym", "thread_id"),
         columns={
             "pseudonym": "a keyed pseudonym (HMAC) of the group's chat id",
             "thread_id": "the forum topic the settings are for (0 for the whole group)",
@@ -165,6 +179,7 @@ TABLES: tuple[StoredTable, ...] = (
     ),
     StoredTable(
         name="discreet_chats",
+        primary_key=("pseudonym",),
         columns={
             "pseudonym": "a keyed pseudonym (HMAC) of a chat that asked for discreet mode",
             "expires_at": "when the row is deleted: 180 days after it was turned on",

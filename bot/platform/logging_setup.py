@@ -16,6 +16,7 @@ LIBRARY_LOGGERS = (
     "httpx",
     "httpcore",
     "aiosqlite",
+    "asyncpg",
     "apscheduler",
     "aiohttp",
     "tornado",

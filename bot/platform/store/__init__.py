@@ -5,13 +5,16 @@ member expires; one purge deletes what has expired. Every change runs in a trans
 
 schema.py holds the migrations. Each capability has a module for its tables (groups,
 counts, delivery, peers, meetings): its records, lifetimes, part of the Store interface and
-queries, written against tables.py's connection and transaction. interface.py joins the
-parts into Store; sqlite.py is SqliteStore, with everything SQLite's own. No SQL outside
-this package, and no raw Telegram id inside it; code elsewhere imports from this package's
-top (bot.platform.store), not from the modules in it.
+queries, written once against database.py's Database. interface.py joins the parts into
+Store; database_store.py is DatabaseStore, the Store on any Database. sqlite.py and
+postgres.py are the two databases, each with everything its own, and dialects.py holds the
+few statements they write differently. No SQL outside this package, and no raw Telegram
+id inside it; code elsewhere imports from this package's top (bot.platform.store), not
+from the modules in it.
 """
 
 from bot.platform.store.counts import COUNTS_LIFETIME
+from bot.platform.store.database_store import DatabaseStore
 from bot.platform.store.delivery import SUBSCRIPTION_LIFETIME, ZONE_LIFETIME, Subscription
 from bot.platform.store.groups import GROUP_SETTINGS_LIFETIME, EtiquetteSettings
 from bot.platform.store.interface import Store, StoreError
@@ -25,6 +28,7 @@ from bot.platform.store.peers import (
     ListenerRecord,
     PeerSession,
 )
+from bot.platform.store.postgres import PostgresStore
 from bot.platform.store.schema import MIGRATIONS, NO_THREAD
 from bot.platform.store.sqlite import DATABASE_FILE_NAME, SqliteStore, _explain
 
@@ -42,10 +46,12 @@ __all__ = [
     "PEER_SESSION_LIFETIME",
     "SUBSCRIPTION_LIFETIME",
     "ZONE_LIFETIME",
+    "DatabaseStore",
     "EtiquetteSettings",
     "ListenerRecord",
     "MeetingRecord",
     "PeerSession",
+    "PostgresStore",
     "SqliteStore",
     "Store",
     "StoreError",

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from bot.platform.privacy import Pseudonym, SealedId
 from bot.platform.store.schema import NO_THREAD, epoch
-from bot.platform.store.tables import SqliteTables
+from bot.platform.store.tables import Tables
 
 ZONE_LIFETIME = timedelta(days=180)
 # A subscription lives while it is delivered; one that has not been for this long has
@@ -60,65 +60,66 @@ class DeliveryStore(Protocol):
     ) -> Subscription: ...
 
 
-class SqliteDelivery(SqliteTables):
+class DeliveryTables(Tables):
     async def get_zone(self, chat: Pseudonym, now: datetime) -> str | None:
-        async with self._db.execute(
-            "SELECT zone FROM chat_preferences WHERE pseudonym = ? AND expires_at > ?",
-            (chat, epoch(now)),
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchrow(
+            "SELECT zone FROM chat_preferences WHERE pseudonym = $1 AND expires_at > $2",
+            chat,
+            epoch(now),
+        )
         return None if row is None else str(row[0])
 
     async def set_zone(self, chat: Pseudonym, zone: str, now: datetime) -> None:
         """Set, or touch on use: the preference lives 180 days after it was last used."""
-        async with self._transaction():
+        async with self._db.transaction():
             await self._db.execute(
-                "INSERT INTO chat_preferences (pseudonym, zone, expires_at) VALUES (?, ?, ?) "
+                "INSERT INTO chat_preferences (pseudonym, zone, expires_at) VALUES ($1, $2, $3) "
                 "ON CONFLICT (pseudonym) DO UPDATE SET zone = excluded.zone, "
                 "expires_at = excluded.expires_at",
-                (chat, zone, epoch(now + ZONE_LIFETIME)),
+                chat,
+                zone,
+                epoch(now + ZONE_LIFETIME),
             )
 
     async def subscribe(self, subscription: Subscription, now: datetime) -> None:
         sub = subscription
-        async with self._transaction():
+        async with self._db.transaction():
             await self._db.execute(
                 "INSERT INTO subscriptions (pseudonym, kind, thread_id, sealed_chat, minute, "
                 "zone, last_delivered, next_due_at, expires_at, language, planned_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
                 "ON CONFLICT (pseudonym, kind, thread_id) DO UPDATE SET "
                 "sealed_chat = excluded.sealed_chat, minute = excluded.minute, "
                 "zone = excluded.zone, next_due_at = excluded.next_due_at, "
-                "last_delivered = COALESCE(excluded.last_delivered, last_delivered), "
+                "last_delivered = COALESCE(excluded.last_delivered, "
+                "subscriptions.last_delivered), "
                 "expires_at = excluded.expires_at, "
                 "language = excluded.language, planned_at = excluded.planned_at, "
                 # Set again by an admin: refusals so far are forgiven, and counted afresh.
                 "refusals = 0, refused_since = NULL",
-                (
-                    sub.chat,
-                    sub.kind,
-                    sub.thread_id or NO_THREAD,
-                    sub.sealed_chat,
-                    sub.minute,
-                    sub.zone,
-                    _day(sub.last_delivered),
-                    epoch(sub.next_due_at),
-                    epoch(max(now, sub.next_due_at) + SUBSCRIPTION_LIFETIME),
-                    sub.language,
-                    epoch(now),
-                ),
+                sub.chat,
+                sub.kind,
+                sub.thread_id or NO_THREAD,
+                sub.sealed_chat,
+                sub.minute,
+                sub.zone,
+                _day(sub.last_delivered),
+                epoch(sub.next_due_at),
+                epoch(max(now, sub.next_due_at) + SUBSCRIPTION_LIFETIME),
+                sub.language,
+                epoch(now),
             )
 
     async def subscription(
         self, chat: Pseudonym, kind: str, thread_id: int | None
     ) -> Subscription | None:
         found = await self._subscriptions(
-            "pseudonym = ? AND kind = ? AND thread_id = ?", (chat, kind, thread_id or NO_THREAD)
+            "pseudonym = $1 AND kind = $2 AND thread_id = $3", chat, kind, thread_id or NO_THREAD
         )
         return found[0] if found else None
 
     async def subscriptions_of(self, chat: Pseudonym) -> list[Subscription]:
-        return await self._subscriptions("pseudonym = ?", (chat,))
+        return await self._subscriptions("pseudonym = $1", chat)
 
     async def due(self, now: datetime, limit: int) -> list[Subscription]:
         """Subscriptions planned at a time after now (the clock went back: they need
@@ -126,21 +127,20 @@ class SqliteDelivery(SqliteTables):
         # Two queries, each on its own index: one with OR would scan every row. (The unary
         # + keeps SQLite from choosing the next_due_at index for the first.)
         stale = await self._subscriptions(
-            "planned_at > ? AND +next_due_at > ? LIMIT ?", (epoch(now), epoch(now), limit)
+            "planned_at > $1 AND +next_due_at > $2 LIMIT $3", epoch(now), epoch(now), limit
         )
         due = await self._subscriptions(
-            "next_due_at <= ? ORDER BY next_due_at LIMIT ?", (epoch(now), limit - len(stale))
+            "next_due_at <= $1 ORDER BY next_due_at LIMIT $2", epoch(now), limit - len(stale)
         )
         return stale + due
 
-    async def _subscriptions(self, where: str, values: tuple[object, ...]) -> list[Subscription]:
+    async def _subscriptions(self, where: str, *values: object) -> list[Subscription]:
         columns = (
             "pseudonym, kind, thread_id, sealed_chat, minute, zone, last_delivered, next_due_at, "
             "language, refusals, refused_since"
         )
         query = f"SELECT {columns} FROM subscriptions WHERE {where}"  # noqa: S608 - fixed clauses above
-        async with self._db.execute(query, values) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch(query, *values)
         return [
             Subscription(
                 chat=Pseudonym(row[0]),
@@ -170,23 +170,21 @@ class SqliteDelivery(SqliteTables):
         """After a look at the subscription at `now`: a delivery Telegram accepted (sent,
         which ends any run of refusals), or a skip or a new plan (nothing sent)."""
         sub = subscription
-        async with self._transaction():
+        async with self._db.transaction():
             await self._db.execute(
-                "UPDATE subscriptions SET next_due_at = ?, expires_at = ?, last_delivered = ?, "
-                "planned_at = ?, refusals = CASE WHEN ? THEN 0 ELSE refusals END, "
-                "refused_since = CASE WHEN ? THEN NULL ELSE refused_since END "
-                "WHERE pseudonym = ? AND kind = ? AND thread_id = ?",
-                (
-                    epoch(next_due_at),
-                    epoch(next_due_at + SUBSCRIPTION_LIFETIME),
-                    _day(delivered),
-                    epoch(now),
-                    sent,
-                    sent,
-                    sub.chat,
-                    sub.kind,
-                    sub.thread_id or NO_THREAD,
-                ),
+                "UPDATE subscriptions SET next_due_at = $1, expires_at = $2, "
+                "last_delivered = $3, planned_at = $4, "
+                "refusals = CASE WHEN $5 THEN 0 ELSE refusals END, "
+                "refused_since = CASE WHEN $5 THEN NULL ELSE refused_since END "
+                "WHERE pseudonym = $6 AND kind = $7 AND thread_id = $8",
+                epoch(next_due_at),
+                epoch(next_due_at + SUBSCRIPTION_LIFETIME),
+                _day(delivered),
+                epoch(now),
+                sent,
+                sub.chat,
+                sub.kind,
+                sub.thread_id or NO_THREAD,
             )
 
     async def refused(
@@ -196,36 +194,32 @@ class SqliteDelivery(SqliteTables):
         Returns the subscription as it now stands."""
         sub = subscription
         since = sub.refused_since or now
-        async with self._transaction():
+        async with self._db.transaction():
             await self._db.execute(
-                "UPDATE subscriptions SET next_due_at = ?, expires_at = ?, planned_at = ?, "
-                "refusals = ?, refused_since = ? "
-                "WHERE pseudonym = ? AND kind = ? AND thread_id = ?",
-                (
-                    epoch(retry_at),
-                    epoch(retry_at + SUBSCRIPTION_LIFETIME),
-                    epoch(now),
-                    sub.refusals + 1,
-                    epoch(since),
-                    sub.chat,
-                    sub.kind,
-                    sub.thread_id or NO_THREAD,
-                ),
+                "UPDATE subscriptions SET next_due_at = $1, expires_at = $2, planned_at = $3, "
+                "refusals = $4, refused_since = $5 "
+                "WHERE pseudonym = $6 AND kind = $7 AND thread_id = $8",
+                epoch(retry_at),
+                epoch(retry_at + SUBSCRIPTION_LIFETIME),
+                epoch(now),
+                sub.refusals + 1,
+                epoch(since),
+                sub.chat,
+                sub.kind,
+                sub.thread_id or NO_THREAD,
             )
         return replace(sub, next_due_at=retry_at, refusals=sub.refusals + 1, refused_since=since)
 
     async def unsubscribe(self, chat: Pseudonym, kind: str, thread_id: int | None) -> int:
         """Remove one subscription: one kind, in one topic (or none) of one chat."""
-        return await self._delete_subscriptions(
-            "pseudonym = ? AND kind = ? AND thread_id = ?", (chat, kind, thread_id or NO_THREAD)
-        )
-
-    async def _delete_subscriptions(self, where: str, values: tuple[object, ...]) -> int:
-        query = f"DELETE FROM subscriptions WHERE {where}"  # noqa: S608 - fixed clauses above
-        async with self._transaction():
-            cursor = await self._db.execute(query, values)
-            removed = cursor.rowcount
-        await self._checkpoint()
+        async with self._db.transaction():
+            removed = await self._db.execute(
+                "DELETE FROM subscriptions WHERE pseudonym = $1 AND kind = $2 AND thread_id = $3",
+                chat,
+                kind,
+                thread_id or NO_THREAD,
+            )
+        await self._db.erased()
         return removed
 
 

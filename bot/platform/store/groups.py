@@ -13,7 +13,7 @@ from typing import Protocol
 
 from bot.platform.privacy import Pseudonym
 from bot.platform.store.schema import NO_THREAD, epoch
-from bot.platform.store.tables import SqliteTables
+from bot.platform.store.tables import Tables
 
 GROUP_SETTINGS_LIFETIME = timedelta(days=365)
 
@@ -34,32 +34,34 @@ class GroupSettingsStore(Protocol):
     ) -> None: ...
 
 
-class SqliteGroupSettings(SqliteTables):
+class GroupSettingsTables(Tables):
     async def crisis_posts_enabled(self, group: Pseudonym, now: datetime) -> bool:
         """Whether the group wants crisis posts: on unless its admins turned them off."""
-        async with self._db.execute(
-            "SELECT crisis_posts FROM group_settings WHERE pseudonym = ? AND expires_at > ?",
-            (group, epoch(now)),
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchrow(
+            "SELECT crisis_posts FROM group_settings WHERE pseudonym = $1 AND expires_at > $2",
+            group,
+            epoch(now),
+        )
         return True if row is None else bool(row[0])
 
     async def set_crisis_posts(self, group: Pseudonym, enabled: bool, now: datetime) -> None:
-        async with self._transaction():
+        async with self._db.transaction():
             await self._db.execute(
                 "INSERT INTO group_settings (pseudonym, crisis_posts, expires_at) "
-                "VALUES (?, ?, ?) ON CONFLICT (pseudonym) DO UPDATE SET "
+                "VALUES ($1, $2, $3) ON CONFLICT (pseudonym) DO UPDATE SET "
                 "crisis_posts = excluded.crisis_posts, expires_at = excluded.expires_at",
-                (group, int(enabled), epoch(now + GROUP_SETTINGS_LIFETIME)),
+                group,
+                int(enabled),
+                epoch(now + GROUP_SETTINGS_LIFETIME),
             )
 
     async def etiquette(self, group: Pseudonym, thread_id: int | None) -> EtiquetteSettings:
-        async with self._db.execute(
+        row = await self._db.fetchrow(
             "SELECT action, strictness, scope FROM etiquette_settings "
-            "WHERE pseudonym = ? AND thread_id = ?",
-            (group, thread_id or NO_THREAD),
-        ) as cursor:
-            row = await cursor.fetchone()
+            "WHERE pseudonym = $1 AND thread_id = $2",
+            group,
+            thread_id or NO_THREAD,
+        )
         if row is None:
             return EtiquetteSettings()
         return EtiquetteSettings(str(row[0]), str(row[1]), str(row[2]))
@@ -67,18 +69,16 @@ class SqliteGroupSettings(SqliteTables):
     async def set_etiquette(
         self, group: Pseudonym, thread_id: int | None, settings: EtiquetteSettings, now: datetime
     ) -> None:
-        async with self._transaction():
+        async with self._db.transaction():
             await self._db.execute(
                 "INSERT INTO etiquette_settings (pseudonym, thread_id, action, strictness, scope, "
-                "expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pseudonym, thread_id) "
+                "expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pseudonym, thread_id) "
                 "DO UPDATE SET action = excluded.action, strictness = excluded.strictness, "
                 "scope = excluded.scope, expires_at = excluded.expires_at",
-                (
-                    group,
-                    thread_id or NO_THREAD,
-                    settings.action,
-                    settings.strictness,
-                    settings.scope,
-                    epoch(now + GROUP_SETTINGS_LIFETIME),
-                ),
+                group,
+                thread_id or NO_THREAD,
+                settings.action,
+                settings.strictness,
+                settings.scope,
+                epoch(now + GROUP_SETTINGS_LIFETIME),
             )

@@ -14,7 +14,7 @@ from typing import Protocol
 from bot.platform.privacy import Pseudonym, SealedId
 from bot.platform.store.groups import GROUP_SETTINGS_LIFETIME
 from bot.platform.store.schema import NO_THREAD, epoch
-from bot.platform.store.tables import SqliteTables
+from bot.platform.store.tables import Tables
 
 # A meeting's record outlives any real meeting; one never ended is wiped with it.
 MEETING_LIFETIME = timedelta(hours=12)
@@ -49,44 +49,41 @@ class MeetingStore(Protocol):
     ) -> bool: ...
 
 
-class SqliteMeetings(SqliteTables):
+class MeetingsTables(Tables):
     async def save_meeting(self, meeting: MeetingRecord, now: datetime) -> None:
         m = meeting
-        async with self._transaction():
+        async with self._db.transaction():
             await self._db.execute(
                 "INSERT INTO meetings (pseudonym, thread_id, sealed_chat, format_id, "
-                "timer_minutes, started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "timer_minutes, started_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
                 "ON CONFLICT (pseudonym, thread_id) DO UPDATE SET "
                 "sealed_chat = excluded.sealed_chat, format_id = excluded.format_id, "
                 "timer_minutes = excluded.timer_minutes",
-                (
-                    m.group,
-                    m.thread_id or NO_THREAD,
-                    m.sealed_chat,
-                    m.format_id,
-                    m.timer_minutes,
-                    epoch(m.started_at),
-                    epoch(now + MEETING_LIFETIME),
-                ),
+                m.group,
+                m.thread_id or NO_THREAD,
+                m.sealed_chat,
+                m.format_id,
+                m.timer_minutes,
+                epoch(m.started_at),
+                epoch(now + MEETING_LIFETIME),
             )
 
     async def end_meeting(self, group: Pseudonym, thread_id: int | None) -> int:
-        async with self._transaction():
-            cursor = await self._db.execute(
-                "DELETE FROM meetings WHERE pseudonym = ? AND thread_id = ?",
-                (group, thread_id or NO_THREAD),
+        async with self._db.transaction():
+            removed = await self._db.execute(
+                "DELETE FROM meetings WHERE pseudonym = $1 AND thread_id = $2",
+                group,
+                thread_id or NO_THREAD,
             )
-            removed = cursor.rowcount
-        await self._checkpoint()
+        await self._db.erased()
         return removed
 
     async def meetings(self, now: datetime) -> list[MeetingRecord]:
-        async with self._db.execute(
+        rows = await self._db.fetch(
             "SELECT pseudonym, thread_id, sealed_chat, format_id, timer_minutes, "
-            "started_at FROM meetings WHERE expires_at > ?",
-            (epoch(now),),
-        ) as cursor:
-            rows = await cursor.fetchall()
+            "started_at FROM meetings WHERE expires_at > $1",
+            epoch(now),
+        )
         return [
             MeetingRecord(
                 group=Pseudonym(row[0]),
@@ -107,28 +104,36 @@ class SqliteMeetings(SqliteTables):
         allowed: bool,
         now: datetime,
     ) -> None:
-        async with self._transaction():
+        async with self._db.transaction():
             if allowed:
                 await self._db.execute(
                     "INSERT INTO meeting_chairs (pseudonym, thread_id, member, expires_at) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT (pseudonym, thread_id, member) "
+                    "VALUES ($1, $2, $3, $4) ON CONFLICT (pseudonym, thread_id, member) "
                     "DO UPDATE SET expires_at = excluded.expires_at",
-                    (group, thread_id or NO_THREAD, member, epoch(now + GROUP_SETTINGS_LIFETIME)),
+                    group,
+                    thread_id or NO_THREAD,
+                    member,
+                    epoch(now + GROUP_SETTINGS_LIFETIME),
                 )
             else:
                 await self._db.execute(
-                    "DELETE FROM meeting_chairs WHERE pseudonym = ? AND thread_id = ? "
-                    "AND member = ?",
-                    (group, thread_id or NO_THREAD, member),
+                    "DELETE FROM meeting_chairs WHERE pseudonym = $1 AND thread_id = $2 "
+                    "AND member = $3",
+                    group,
+                    thread_id or NO_THREAD,
+                    member,
                 )
 
     async def may_chair(
         self, group: Pseudonym, thread_id: int | None, member: Pseudonym, now: datetime
     ) -> bool:
         """Allowed in this topic (or, outside forums, this group) by its admins."""
-        async with self._db.execute(
-            "SELECT 1 FROM meeting_chairs WHERE pseudonym = ? AND thread_id = ? AND member = ? "
-            "AND expires_at > ?",
-            (group, thread_id or NO_THREAD, member, epoch(now)),
-        ) as cursor:
-            return await cursor.fetchone() is not None
+        row = await self._db.fetchrow(
+            "SELECT 1 FROM meeting_chairs WHERE pseudonym = $1 AND thread_id = $2 "
+            "AND member = $3 AND expires_at > $4",
+            group,
+            thread_id or NO_THREAD,
+            member,
+            epoch(now),
+        )
+        return row is not None

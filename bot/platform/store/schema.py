@@ -4,6 +4,10 @@ Each capability's module reads and writes its own tables; this one only says wha
 tables are. A shipped migration is never edited: a change is a new one at the end, and
 inventory.py must describe every table and column it leaves (a test compares them). No
 queries here: they live with the capability whose tables they touch.
+
+The migrations are written once for SQLite and PostgreSQL. A line ending in
+`-- postgres only` or `-- sqlite only` belongs to that database alone, and INTEGER is
+PostgreSQL's BIGINT (dialects.schema_for does both), as SQLite's INTEGER is 64 bits.
 """
 
 from __future__ import annotations
@@ -138,9 +142,29 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE subscriptions ADD COLUMN refused_since INTEGER;
     CREATE INDEX subscriptions_planned ON subscriptions (planned_at);
     """,
+    # PostgreSQL keeps a deleted row's bytes until VACUUM (SQLite's secure_delete overwrites
+    # them at once): have autovacuum visit each table after a few deletions, not after a
+    # fifth of the table has gone, which for a small table could be months.
+    "".join(
+        f"ALTER TABLE {table} SET (autovacuum_vacuum_scale_factor = 0, "
+        "autovacuum_vacuum_threshold = 20);  -- postgres only\n"
+        for table in (
+            "group_settings",
+            "daily_counts",
+            "chat_preferences",
+            "subscriptions",
+            "listeners",
+            "blocks",
+            "peer_sessions",
+            "discreet_chats",
+            "meetings",
+            "meeting_chairs",
+            "etiquette_settings",
+        )
+    ),
 )
 
-# thread_id 0 stands for "no topic" (SQLite treats NULLs in a primary key as distinct).
+# thread_id 0 stands for "no topic" (NULLs in a primary key are not equal to each other).
 NO_THREAD = 0
 
 

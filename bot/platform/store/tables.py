@@ -1,26 +1,15 @@
-"""What each capability's SQLite methods are written against: the open connection, one
-transaction at a time, and a checkpoint after rows are erased.
+"""What each capability's part of the store is written against: one Database.
 
-SqliteStore (sqlite.py) provides all three, and is made of the capabilities' parts. Nothing
-else here: no tables, no queries.
+DatabaseStore (database_store.py) is made of the capabilities' parts and gives them the
+database, SQLite or PostgreSQL; nothing here knows which. No tables, no queries.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
-
-import aiosqlite
+from bot.platform.store.database import Database
 
 
-class SqliteTables:
-    """The base of each capability's part of SqliteStore."""
+class Tables:
+    """The base of each capability's part of DatabaseStore."""
 
-    _db: aiosqlite.Connection
-
-    def _transaction(self) -> AbstractAsyncContextManager[None]:
-        """Everything inside runs as one transaction, whole or not at all."""
-        raise NotImplementedError  # SqliteStore provides it
-
-    async def _checkpoint(self) -> None:
-        """Leave no copy of erased rows behind (in the write-ahead log)."""
-        raise NotImplementedError  # SqliteStore provides it
+    _db: Database

@@ -1,0 +1,70 @@
+"""Where tests find a PostgreSQL server, and a fresh, empty place on it for each test.
+
+PORCHLIGHT_TEST_POSTGRES names the server (a postgresql:// URL whose user may create
+schemas). Unset, the local default is tried and the PostgreSQL tests are skipped, saying
+why, when nothing answers there; set, the server must answer (CI sets it); `off` skips
+them. Each test gets its own schema, dropped afterwards, so tests never see each other's
+rows.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+
+POSTGRES_SETTING = "PORCHLIGHT_TEST_POSTGRES"
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@cache
+def postgres_server() -> str | None:
+    """The server's URL, or None (with the reason in skip_reason) to skip."""
+    chosen = os.environ.get(POSTGRES_SETTING, "")
+    if chosen == "off":
+        return None
+    url = chosen or LOCAL_POSTGRES
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or "localhost", parts.port or 5432), 1).close()
+    except OSError:
+        if chosen:
+            pytest.fail(f"{POSTGRES_SETTING} names a server that does not answer", False)
+        return None
+    return url
+
+
+def require_postgres() -> str:
+    """The server's URL, or skip this test saying why."""
+    url = postgres_server()
+    if url is None:
+        reason = (
+            f"{POSTGRES_SETTING}=off"
+            if os.environ.get(POSTGRES_SETTING) == "off"
+            else f"no PostgreSQL at {LOCAL_POSTGRES} (set {POSTGRES_SETTING} to a server's URL)"
+        )
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    return url
+
+
+@asynccontextmanager
+async def fresh_postgres() -> AsyncIterator[str]:
+    """A URL whose tables land in a new, empty schema, dropped when the test ends."""
+    server = require_postgres()
+    schema = f"porchlight_test_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(server)
+    try:
+        await admin.execute(f"CREATE SCHEMA {schema}")
+        # asyncpg passes a URL's unknown parameters to the server as settings.
+        joiner = "&" if "?" in server else "?"
+        yield f"{server}{joiner}search_path={schema}"
+    finally:
+        await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await admin.close()
