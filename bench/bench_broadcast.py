@@ -1,13 +1,14 @@
 """Broadcast benchmark: N daily reflections due the same minute, while members write in.
 
-Run: python bench/bench_broadcast.py [--subscriptions 10000]
+Run: python bench/bench_broadcast.py [--subscriptions 10000] [--postgres URL]
 
 The real Application delivers through the local Bot API simulator with Telegram's limits
 enforced by it (about 30 messages a second overall, one a second into a chat: past them a
 429 with retry_after). Meanwhile a member writes a crisis message every half second, and
 the time to the bot's crisis answer is measured. Reported: the delivery rate as a share of
 the 30-a-second ceiling, the time to deliver all, how many were lost or duplicated, and
-the 99th percentile time to a crisis answer.
+the 99th percentile time to a crisis answer. With --postgres, the store is PostgreSQL (a
+throwaway schema on that server) instead of SQLite in a throwaway folder.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,20 +33,32 @@ from bot.app import build_application
 from bot.delivery.deliver import REFLECTION
 from bot.handlers.daily import deliver_now
 from bot.platform.config import Settings
+from bot.platform.database_url import DatabaseLocation, parse_database_url
 from bot.platform.logging_setup import configure_logging
 from bot.platform.store import Subscription
 from bot.plumbing.runner import run_polling
 from bot.sim import BotApiSimulator
 from bot.sim.ratelimits import RateLimits
 from bot.startup import prepare
+from tests.store_backends import fresh_schema_at
 
 TELEGRAM_CEILING = 30.0
 DUE = datetime(2027, 1, 5, 7, 0, tzinfo=UTC)
 
 
-async def run(count: int) -> None:
+@asynccontextmanager
+async def database(server: str | None) -> AsyncIterator[DatabaseLocation | None]:
+    """None (SQLite in the data folder), or a throwaway PostgreSQL schema on server."""
+    if server is None:
+        yield None
+        return
+    async with fresh_schema_at(server) as url:
+        yield parse_database_url(url)
+
+
+async def run(count: int, server: str | None) -> None:
     configure_logging("WARNING", token="")
-    async with BotApiSimulator() as sim:
+    async with BotApiSimulator() as sim, database(server) as location:
         sim.rate_limits = RateLimits()
         with tempfile.TemporaryDirectory() as folder:
             settings = Settings(
@@ -53,6 +68,7 @@ async def run(count: int) -> None:
                 secret="bench-" + "x" * 40,
                 region=None,
                 log_level="WARNING",
+                database=location,
             )
             prepared = await prepare(settings, clock=lambda: DUE)
             svc = prepared.services
@@ -113,7 +129,9 @@ async def run(count: int) -> None:
             print(
                 f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores"
             )
-            print(f"{count} subscriptions due the same minute; delivery runs: {rounds}")
+            kept_in = "SQLite" if location is None else "PostgreSQL"
+            print(f"{count} subscriptions due the same minute, kept in {kept_in}; ", end="")
+            print(f"delivery runs: {rounds}")
             share = rate / TELEGRAM_CEILING
             print(f"delivered {delivered} in {elapsed:.1f} s: {rate:.1f}/s = {share:.2f} of 30/s")
             refused = sim.rate_limits.refused
@@ -139,7 +157,9 @@ async def deliver_all(app: object) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=10_000)
-    asyncio.run(run(parser.parse_args().subscriptions))
+    parser.add_argument("--postgres", metavar="URL", help="keep the store in PostgreSQL there")
+    args = parser.parse_args()
+    asyncio.run(run(args.subscriptions, args.postgres))
 
 
 if __name__ == "__main__":

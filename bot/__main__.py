@@ -1,4 +1,4 @@
-"""Command line: python -m bot [--demo | --webhook] | python -m bot content check [DIR].
+"""Command line: python -m bot [--demo | --webhook] | content check [DIR] | migrate-data.
 
 Without --demo the bot answers on Telegram by long polling (TELEGRAM_BOT_TOKEN). With
 --demo it runs unchanged against the local Bot API simulator, and the terminal plays the
@@ -20,6 +20,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_application
 from bot.content_check import run_check
+from bot.migrate_data import MigrateError, migrate_data
 from bot.platform.catalog import CONTENT_DIR
 from bot.platform.config import ConfigError, Settings, load_settings
 from bot.platform.logging_setup import configure_logging
@@ -42,13 +43,34 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="serve Telegram's webhook at PORCHLIGHT_WEBHOOK_URL instead of long polling",
     )
-    commands = parser.add_subparsers(dest="command", metavar="content check [DIR]")
+    commands = parser.add_subparsers(
+        dest="command", metavar="content check [DIR] | migrate-data --from URL --to URL"
+    )
     content = commands.add_parser("content", help="work with content folders")
     content_commands = content.add_subparsers(dest="content_command", required=True)
     check = content_commands.add_parser(
         "check", help="validate a content folder (default: the shipped bot/content)"
     )
     check.add_argument("folder", nargs="?", type=Path, default=CONTENT_DIR)
+    migrate = commands.add_parser(
+        "migrate-data",
+        help="move every row to another database (stop the bot first)",
+        description="Move every row to another database, checked, with the bot stopped.",
+    )
+    migrate.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="URL",
+        help="where the rows are now, such as sqlite:///data/porchlight.sqlite3",
+    )
+    migrate.add_argument(
+        "--to",
+        dest="destination",
+        required=True,
+        metavar="URL",
+        help="an empty database to move them to, such as $DATABASE_URL",
+    )
     return parser.parse_args(argv)
 
 
@@ -87,7 +109,10 @@ async def run_demo(settings: Settings) -> int:
         scratch = tempfile.TemporaryDirectory(prefix="porchlight-demo-")
         # A throwaway secret too: nothing here needs backing up.
         settings = dataclasses.replace(
-            settings, data_dir=Path(scratch.name), secret=secrets.token_urlsafe(48)
+            settings,
+            data_dir=Path(scratch.name),
+            secret=secrets.token_urlsafe(48),
+            database=None,  # nor a database the operator set for the real bot
         )
     async with BotApiSimulator() as sim:
         settings = dataclasses.replace(
@@ -114,12 +139,23 @@ async def run_demo(settings: Settings) -> int:
     return 0
 
 
+def _migrate_data(source: str, destination: str) -> int:
+    try:
+        settings = load_settings(require_token=False)
+        print(asyncio.run(migrate_data(settings, source, destination)))
+    except (ConfigError, MigrateError) as error:
+        return _fail(str(error))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     # Everything Porchlight writes (the database, its journal, the secret) is owner-only.
     os.umask(0o077)
     args = _parse_args(argv)
     if args.command == "content":
         return run_check(args.folder)
+    if args.command == "migrate-data":
+        return _migrate_data(args.source, args.destination)
     try:
         settings = load_settings(require_token=not args.demo)
     except ConfigError as error:

@@ -1,25 +1,35 @@
-"""Everything between reading the settings and the first update: the data folder, its lock,
-the secret, the store and the catalogue. Each failure is one line for the operator."""
+"""Everything between reading the settings and the first update: the data folder and its
+lock, or a lock in PostgreSQL; the secret, the store and the catalogue. Each failure is one
+line for the operator."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.etiquette import load_shipped_etiquette
 from bot.intents import load_shipped_intents
-from bot.meetings.formats import load_formats
+from bot.meetings.formats import MeetingFormat, load_formats
 from bot.platform.callbacks import CallbackCodec
 from bot.platform.catalog import Catalog
 from bot.platform.clock import Clock, system_clock
 from bot.platform.config import ConfigError, Settings
+from bot.platform.database_url import DatabaseLocation
 from bot.platform.datalock import DataFolderBusy, DataFolderLock
 from bot.platform.privacy import SECRET_FILE_NAME, Keyring, SecretFileError, load_or_create_secret
 from bot.platform.problems import ContentError
-from bot.platform.store import DATABASE_FILE_NAME, SqliteStore, StoreError
-from bot.readings.library import load_library
-from bot.readings.reflections import load_year, missing_days
+from bot.platform.store import (
+    DATABASE_FILE_NAME,
+    DatabaseLock,
+    PostgresStore,
+    SqliteStore,
+    Store,
+    StoreError,
+)
+from bot.readings.library import Library, load_library
+from bot.readings.reflections import Reflections, load_year, missing_days
 from bot.readings.search import LibrarySearch
 from bot.safety.assessor import Assessor
 from bot.services import Services
@@ -34,52 +44,87 @@ class StartupError(Exception):
 @dataclass
 class Prepared:
     services: Services
-    lock: DataFolderLock
+    # What keeps a second bot off the same data: the folders' locks (SQLite), or a lock in
+    # the database (PostgreSQL).
+    folder_locks: list[DataFolderLock] = field(default_factory=list)
+    database_lock: DatabaseLock | None = None
 
     async def close(self) -> None:
         await self.services.assessor.close()
         await self.services.store.close()
-        self.lock.release()
+        if self.database_lock is not None:
+            await self.database_lock.release()
+        for lock in self.folder_locks:
+            lock.release()
 
 
 async def prepare(settings: Settings, *, clock: Clock = system_clock) -> Prepared:
+    location = settings.database
+    if location is not None and location.postgres_url is not None:
+        return await _prepare_on_postgres(settings, location, clock)
+    database_file = settings.data_dir / DATABASE_FILE_NAME
+    if location is not None and location.sqlite_file is not None:
+        database_file = location.sqlite_file
+    folders = [settings.data_dir]
+    if database_file.parent.resolve() != settings.data_dir.resolve():
+        folders.append(database_file.parent)
+    locks: list[DataFolderLock] = []
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for folder in folders:
+            setting = "PORCHLIGHT_DATA_DIR" if not locks else "DATABASE_URL's folder"
+            locks.append(_own_folder(folder, setting))
+        return await _prepare_on_sqlite(settings, database_file, locks, clock)
+    except BaseException:
+        for lock in locks:
+            lock.release()
+        raise
+
+
+def _own_folder(folder: Path, setting: str) -> DataFolderLock:
+    """Create the folder owner-only and lock it: one bot per folder."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as error:
-        raise StartupError(
-            f"PORCHLIGHT_DATA_DIR {settings.data_dir} cannot be created ({error.strerror})"
-        ) from None
+        raise StartupError(f"{setting} {folder} cannot be created ({error.strerror})") from None
     try:
-        settings.data_dir.chmod(0o700)
+        folder.chmod(0o700)
     except OSError:
         # A mounted volume we do not own, or a read-only one (the lock below says so):
         # usable perhaps, but say so, since others may read it.
-        logger.warning("could not make %s owner-only; check its permissions", settings.data_dir)
-    lock = DataFolderLock(settings.data_dir)
+        logger.warning("could not make %s owner-only; check its permissions", folder)
+    lock = DataFolderLock(folder)
     try:
         lock.acquire()
     except DataFolderBusy as error:
         raise StartupError(str(error)) from None
     except OSError as error:
-        raise StartupError(
-            f"PORCHLIGHT_DATA_DIR {settings.data_dir} is not writable ({error.strerror})"
-        ) from None
+        raise StartupError(f"{setting} {folder} is not writable ({error.strerror})") from None
+    return lock
+
+
+async def _prepare_on_sqlite(
+    settings: Settings, database_file: Path, locks: list[DataFolderLock], clock: Clock
+) -> Prepared:
+    keyring = Keyring.from_secret(_secret_beside(settings, database_file))
+    content = _load_content(settings)
     try:
-        return await _prepare_locked(settings, lock, clock)
-    except BaseException:
-        lock.release()
-        raise
+        store = await SqliteStore.open(database_file, keyring.check_value())
+    except StoreError as error:
+        raise StartupError(str(error)) from None
+    return Prepared(await _services(settings, store, keyring, content, clock), folder_locks=locks)
 
 
-async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock) -> Prepared:
-    has_database = (settings.data_dir / DATABASE_FILE_NAME).exists()
+def _secret_beside(settings: Settings, database_file: Path) -> bytes:
+    """The secret given, or the data folder's (made on the first start), with what the
+    operator should hear about where it is."""
+    has_database = database_file.exists()
     has_secret = settings.secret is not None or (settings.data_dir / SECRET_FILE_NAME).exists()
     if has_database and not has_secret:
         # A new secret could never read this database: say what is missing instead.
         raise StartupError(
-            f"{settings.data_dir} holds a database but no secret: set PORCHLIGHT_SECRET_FILE "
-            "(or PORCHLIGHT_SECRET), or restore the data folder's secret file, to the one it "
-            "was made with"
+            f"{database_file} is a Porchlight database, but no secret was given: set "
+            "PORCHLIGHT_SECRET_FILE (or PORCHLIGHT_SECRET), or restore the data folder's "
+            "secret file, to the one it was made with"
         )
     try:
         secret, created = load_or_create_secret(settings.data_dir, settings.secret)
@@ -101,7 +146,53 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
         )
     for warning in secret_placement_warnings(settings):
         logger.warning(warning)
-    keyring = Keyring.from_secret(secret)
+    return secret
+
+
+async def _prepare_on_postgres(
+    settings: Settings, location: DatabaseLocation, clock: Clock
+) -> Prepared:
+    """Nothing that must outlive a restart goes in the data folder: the host may wipe it."""
+    assert location.postgres_url is not None
+    if settings.secret is None:
+        raise StartupError(
+            "with DATABASE_URL naming PostgreSQL, set PORCHLIGHT_SECRET_FILE (or "
+            "PORCHLIGHT_SECRET): a secret generated into the data folder would be lost when "
+            "the host wipes it, and every sealed row in the database with it"
+        )
+    for warning in secret_placement_warnings(settings):
+        logger.warning(warning)
+    keyring = Keyring.from_secret(settings.secret.encode("utf-8"))
+    content = _load_content(settings)
+    try:
+        lock = await DatabaseLock.acquire(location.postgres_url)
+    except StoreError as error:
+        raise StartupError(str(error)) from None
+    try:
+        store = await PostgresStore.open(
+            location.postgres_url,
+            keyring.check_value(),
+            prepared_statements=location.prepared_statements,
+        )
+        services = await _services(settings, store, keyring, content, clock)
+    except StoreError as error:
+        await lock.release()
+        raise StartupError(str(error)) from None
+    except BaseException:
+        await lock.release()
+        raise
+    return Prepared(services, database_lock=lock)
+
+
+@dataclass(frozen=True)
+class _Content:
+    catalog: Catalog
+    library: Library
+    reflections: Reflections
+    meeting_formats: dict[str, MeetingFormat]
+
+
+def _load_content(settings: Settings) -> _Content:
     try:
         catalog = Catalog.load(overlay=settings.content_dir)
         library = load_library(overlay=settings.content_dir)
@@ -114,28 +205,27 @@ async def _prepare_locked(settings: Settings, lock: DataFolderLock, clock: Clock
             f"the content is not valid ({len(error.problems)} problem(s), first: "
             f"{error.problems[0]}); see: python -m bot content check"
         ) from None
-    try:
-        store = await SqliteStore.open(
-            settings.data_dir / DATABASE_FILE_NAME, keyring.check_value()
-        )
-    except StoreError as error:
-        raise StartupError(str(error)) from None
-    services = Services(
+    return _Content(catalog, library, reflections, meeting_formats)
+
+
+async def _services(
+    settings: Settings, store: Store, keyring: Keyring, content: _Content, clock: Clock
+) -> Services:
+    return Services(
         settings=settings,
         store=store,
         keyring=keyring,
-        catalog=catalog,
+        catalog=content.catalog,
         callbacks=CallbackCodec(keyring.callback_key),
         clock=clock,
-        library=library,
-        reflections=reflections,
-        search=LibrarySearch(library),
-        meeting_formats=meeting_formats,
+        library=content.library,
+        reflections=content.reflections,
+        search=LibrarySearch(content.library),
+        meeting_formats=content.meeting_formats,
         assessor=await Assessor.start(),
         intents=await asyncio.to_thread(load_shipped_intents),
         etiquette=await asyncio.to_thread(load_shipped_etiquette),
     )
-    return Prepared(services, lock)
 
 
 def secret_placement_warnings(settings: Settings) -> list[str]:

@@ -1,5 +1,6 @@
-"""The privacy audit: search every file in the data folder and every logged line for
-anything that identifies a member. Shared by the audit test and its canary."""
+"""The privacy audit: search everything the bot keeps (each file in the data folder, and a
+dump of PostgreSQL's rows) and every logged line for anything that identifies a member.
+Shared by the audit test and its canary."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from bot.platform.logging_setup import RedactingFormatter, set_levels
 
@@ -41,11 +41,9 @@ def forbidden_needles(members: list[KnownMember], token: str) -> dict[str, bytes
     return needles
 
 
-def find_leaks(data_dir: Path, log_text: str, needles: dict[str, bytes]) -> list[str]:
-    haystacks = {
-        f"file {p.name}": p.read_bytes() for p in sorted(data_dir.iterdir()) if p.is_file()
-    }
-    haystacks["the log"] = log_text.encode()
+def find_leaks(stored: dict[str, bytes], log_text: str, needles: dict[str, bytes]) -> list[str]:
+    """Each needle found in what is stored (see Harness.stored) or in the log."""
+    haystacks = {**stored, "the log": log_text.encode()}
     leaks = []
     for where, content in haystacks.items():
         lowered = content.lower()

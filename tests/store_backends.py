@@ -57,7 +57,13 @@ def require_postgres() -> str:
 @asynccontextmanager
 async def fresh_postgres() -> AsyncIterator[str]:
     """A URL whose tables land in a new, empty schema, dropped when the test ends."""
-    server = require_postgres()
+    async with fresh_schema_at(require_postgres()) as url:
+        yield url
+
+
+@asynccontextmanager
+async def fresh_schema_at(server: str) -> AsyncIterator[str]:
+    """A new, empty schema on this server (benchmarks use it too), dropped afterwards."""
     schema = f"porchlight_test_{secrets.token_hex(6)}"
     admin = await asyncpg.connect(server)
     try:
@@ -68,3 +74,20 @@ async def fresh_postgres() -> AsyncIterator[str]:
     finally:
         await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         await admin.close()
+
+
+async def dump_postgres(url: str) -> bytes:
+    """Every row of every table in the URL's schema, as text: what a dump would hold."""
+    connection = await asyncpg.connect(url)
+    try:
+        tables = await connection.fetch(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema() ORDER BY table_name"
+        )
+        lines = []
+        for (table,) in tables:
+            rows = await connection.fetch(f'SELECT t::text FROM "{table}" AS t')  # noqa: S608 - names from the server
+            lines += [f"{table} {row[0]}" for row in rows]
+    finally:
+        await connection.close()
+    return "\n".join(lines).encode()

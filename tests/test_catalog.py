@@ -119,6 +119,21 @@ def test_every_text_fits_a_message() -> None:
     assert "privacy.outro" not in parts[-1]
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_privacy_on_postgres_says_what_the_database_keeps_of_an_erased_row(language: str) -> None:
+    on_sqlite = "\n".join(render_privacy(CATALOG, language))
+    on_postgres = render_privacy(CATALOG, language, on_postgres=True)
+    assert all(len(part) < TELEGRAM_TEXT_LIMIT for part in on_postgres)
+    said = "\n".join(on_postgres)
+    assert "PostgreSQL" in said
+    assert "autovacuum" in said
+    assert "PostgreSQL" not in on_sqlite
+    # No data folder files with PostgreSQL: the secret is given, the lock is in the database.
+    lock_file = CATALOG.text("privacy.files.porchlight.lock.what", language)
+    assert lock_file in on_sqlite
+    assert lock_file not in said
+
+
 def test_command_menus_are_valid_for_telegram() -> None:
     for scope, names in (("private", PRIVATE_COMMANDS), ("group", GROUP_COMMANDS)):
         commands = command_list(CATALOG, "en", scope)

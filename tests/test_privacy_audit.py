@@ -88,7 +88,7 @@ async def test_nothing_identifying_is_stored_or_logged(harness: Harness) -> None
     needles = forbidden_needles(MEMBERS, harness.sim.token)
     needles["group words"] = GROUP_WORDS.encode()
     needles["group crisis words"] = GROUP_CRISIS_WORDS.split(" ", 1)[1].encode()
-    assert find_leaks(harness.data_dir, logs.getvalue(), needles) == []
+    assert find_leaks(await harness.stored(), logs.getvalue(), needles) == []
     # The scenario did store something: the audit searched real rows, not an empty folder.
     svc = harness.services
     counts = await svc.store.daily_counts(harness.clock())
@@ -111,7 +111,7 @@ async def test_canary_a_leaky_handler_makes_the_audit_fail(harness: Harness) -> 
     with captured_logs(harness.sim.token) as logs:
         await run_scenario(harness.sim)
     leaks = find_leaks(
-        harness.data_dir, logs.getvalue(), forbidden_needles(MEMBERS, harness.sim.token)
+        await harness.stored(), logs.getvalue(), forbidden_needles(MEMBERS, harness.sim.token)
     )
     assert any("name found in the log" in leak for leak in leaks)
     assert any("id as text found in the log" in leak for leak in leaks)

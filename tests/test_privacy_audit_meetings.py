@@ -55,7 +55,7 @@ async def test_nothing_identifying_is_stored_or_logged_in_meetings(harness: Harn
         records = await harness.services.store.meetings(harness.clock())
     assert "scenario finished" in logs.getvalue()
     needles = forbidden_needles([CHAIR, *MEMBERS], sim.token)
-    assert find_leaks(harness.data_dir, logs.getvalue(), needles) == []
+    assert find_leaks(await harness.stored(), logs.getvalue(), needles) == []
     # The audit searched a real row: the running meeting, keyed and sealed.
     assert len(records) == 1
     assert records[0].group == harness.services.keyring.pseudonym(group.id)

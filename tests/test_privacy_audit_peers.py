@@ -90,7 +90,7 @@ async def test_nothing_identifying_is_stored_or_logged_in_peer_chats(harness: Ha
         logging.getLogger("bot.audit").debug("scenario finished")
     assert "scenario finished" in logs.getvalue()
     needles = forbidden_needles([*LISTENERS, *MEMBERS], harness.sim.token)
-    assert find_leaks(harness.data_dir, logs.getvalue(), needles) == []
+    assert find_leaks(await harness.stored(), logs.getvalue(), needles) == []
     # The audit searched real rows: listeners, blocks, subscriptions, discreet chats.
     svc = harness.services
     now = harness.clock()

@@ -27,7 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PORCHLIGHT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "PORCHLIGHT_")) and k != "DATABASE_URL"
+    }
     env.update({"PORCHLIGHT_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"})
     env.update(values)
     return env
@@ -262,7 +266,7 @@ async def test_a_damaged_database_is_one_line_at_start(tmp_path: Path) -> None:
     env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN="123:abcdefghijklmn")
     code, _, err = await finish(await start_bot(env, cwd=tmp_path))
     assert code == 2
-    assert "holds a database but no secret" in err  # a new secret could never read it
+    assert "but no secret was given" in err  # a new secret could never read it
     assert not (data / "secret").exists()
     env["PORCHLIGHT_SECRET"] = "s" * 40
     code, _, err = await finish(await start_bot(env, cwd=tmp_path))

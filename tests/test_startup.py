@@ -1,4 +1,5 @@
-"""Start-up names what is wrong with the data folder in one line (bot/startup.py)."""
+"""Start-up names what is wrong with the data folder or the database in one line, and
+keeps one bot per folder or database (bot/startup.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from typing import Any
 import pytest
 
 from bot.platform.config import Settings
+from bot.platform.database_url import parse_database_url
 from bot.platform.datalock import DataFolderLock
 from bot.platform.store import DATABASE_FILE_NAME
 from bot.startup import StartupError, prepare
+from tests.store_backends import fresh_postgres
+
+SECRET = "a secret given as a host would give it, long enough"
 
 
 async def test_a_read_only_data_folder_is_named_for_what_it_is(
@@ -47,3 +52,45 @@ async def test_a_lost_database_is_not_replaced_silently(
     (data / DATABASE_FILE_NAME).unlink()
     await (await prepare(settings)).close()
     assert "holds no database although its secret is from an earlier start" in caplog.text
+
+
+def settings_with(data: Path, database: str, secret: str | None = None) -> Settings:
+    return Settings(
+        token="1:abc", base_url="http://127.0.0.1:9/bot", data_dir=data, secret=secret,
+        region=None, log_level="INFO", database=parse_database_url(database),
+    )  # fmt: skip
+
+
+async def test_a_named_sqlite_file_is_used_and_its_folder_locked(tmp_path: Path) -> None:
+    data, elsewhere = tmp_path / "data", tmp_path / "db"
+    settings = settings_with(data, f"sqlite:///{elsewhere / 'porchlight.sqlite3'}")
+    prepared = await prepare(settings)
+    try:
+        assert (elsewhere / "porchlight.sqlite3").is_file()
+        assert not (data / DATABASE_FILE_NAME).exists()
+        # A second bot with its own data folder but the same file refuses to start.
+        other = settings_with(tmp_path / "other", f"sqlite:///{elsewhere / 'porchlight.sqlite3'}")
+        with pytest.raises(StartupError, match="already running"):
+            await prepare(other)
+    finally:
+        await prepared.close()
+
+
+async def test_one_bot_per_postgres_database(tmp_path: Path) -> None:
+    async with fresh_postgres() as url:
+        first = await prepare(settings_with(tmp_path / "a", url, secret=SECRET))
+        try:
+            with pytest.raises(StartupError, match="already running on PostgreSQL"):
+                await prepare(settings_with(tmp_path / "b", url, secret=SECRET))
+        finally:
+            await first.close()
+        # Its lock goes with it: the next deploy starts.
+        await (await prepare(settings_with(tmp_path / "c", url, secret=SECRET))).close()
+        assert not any(tmp_path.iterdir()), "nothing is kept in a data folder"
+
+
+async def test_an_unreachable_postgres_is_one_line(tmp_path: Path) -> None:
+    url = "postgresql://porchlight:hunter2-secret@127.0.0.1:9/porchlight"
+    with pytest.raises(StartupError, match="cannot be reached") as refused:
+        await prepare(settings_with(tmp_path / "data", url, secret=SECRET))
+    assert "hunter2" not in str(refused.value)

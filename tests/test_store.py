@@ -462,3 +462,32 @@ async def test_postgres_without_prepared_statements_works_the_same() -> None:
             assert await store.crisis_posts_enabled(ALICE, NOW) is False
         finally:
             await store.close()
+
+
+async def test_autovacuum_visits_each_table_once_any_row_is_erased() -> None:
+    """PostgreSQL keeps an erased row's bytes until VACUUM: every table with rows about
+    people asks autovacuum to come on its next round, not after a fifth of it is gone."""
+    async with fresh_postgres() as url:
+        await (await PostgresStore.open(url, KEYS.check_value())).close()
+        raw = await asyncpg.connect(url)
+        try:
+            for entry in inventory.TABLES:
+                options = await raw.fetchval(
+                    "SELECT reloptions FROM pg_class WHERE oid = to_regclass($1)", entry.name
+                )
+                if not entry.expires:
+                    continue
+                assert "autovacuum_vacuum_threshold=0" in options, entry.name
+                assert "autovacuum_vacuum_scale_factor=0" in options, entry.name
+        finally:
+            await raw.close()
+
+
+async def test_the_url_s_sslmode_reaches_the_driver() -> None:
+    """Hosts hand out URLs with ?sslmode=require; the local server has no TLS, so asking
+    for it must fail there, and sslmode=disable must work: the parameter is read."""
+    async with fresh_postgres() as url:
+        store = await PostgresStore.open(f"{url}&sslmode=disable", KEYS.check_value())
+        await store.close()
+        with pytest.raises(StoreError, match="does not offer TLS"):
+            await PostgresStore.open(f"{url}&sslmode=require", KEYS.check_value())

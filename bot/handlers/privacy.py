@@ -45,7 +45,10 @@ async def on_privacy_button(update: Update, context: Context) -> None:
         return
     query, _ = verified
     await query.answer()
-    for part in render_privacy(services(context).catalog, language(update, context)):
+    svc = services(context)
+    database = svc.settings.database
+    on_postgres = database is not None and database.postgres_url is not None
+    for part in render_privacy(svc.catalog, language(update, context), on_postgres=on_postgres):
         await reply(update, context, part)
 
 

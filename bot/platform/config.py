@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.platform.database_url import DatabaseLocation, DatabaseUrlError, parse_database_url
+
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
@@ -47,6 +49,7 @@ class Settings:
     webhook_port: int = 8443
     # Where the secret was read from, when PORCHLIGHT_SECRET_FILE named a file.
     secret_file: Path | None = None
+    database: DatabaseLocation | None = None
 
     @property
     def base_file_url(self) -> str:
@@ -176,7 +179,15 @@ def load_settings(
         webhook_listen=get("PORCHLIGHT_WEBHOOK_LISTEN") or "0.0.0.0",  # noqa: S104 - see above
         webhook_port=int(port_text),
         secret_file=secret_file,
+        database=_database(get("DATABASE_URL")),
     )
+
+
+def _database(value: str | None) -> DatabaseLocation | None:
+    try:
+        return parse_database_url(value)
+    except DatabaseUrlError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _read_secret_file(path: Path) -> str:

@@ -188,6 +188,15 @@ TABLES: tuple[StoredTable, ...] = (
     ),
 )
 
+
+def table(name: str) -> StoredTable:
+    """The inventory's entry for a table; KeyError for one it does not list."""
+    for entry in TABLES:
+        if entry.name == name:
+            return entry
+    raise KeyError(name)
+
+
 FILES: tuple[StoredFile, ...] = (StoredFile(SECRET_FILE_NAME), StoredFile(LOCK_FILE_NAME))
 
 

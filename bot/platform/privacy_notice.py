@@ -9,9 +9,12 @@ from bot.platform.catalog import DEFAULT_LANGUAGE, Catalog, Html
 MESSAGE_LIMIT = 4000
 
 
-def _entries(catalog: Catalog, language: str) -> list[tuple[str, str, str]]:
+def _entries(
+    catalog: Catalog, language: str, *, with_files: bool = True
+) -> list[tuple[str, str, str]]:
     keys = [f"privacy.tables.{table.name}" for table in inventory.TABLES]
-    keys += [f"privacy.files.{stored.name}" for stored in inventory.FILES]
+    if with_files:
+        keys += [f"privacy.files.{stored.name}" for stored in inventory.FILES]
     return [
         (
             catalog.text(f"{key}.what", language),
@@ -22,16 +25,20 @@ def _entries(catalog: Catalog, language: str) -> list[tuple[str, str, str]]:
     ]
 
 
-def render_privacy(catalog: Catalog, language: str) -> list[str]:
-    """The /privacy answer, as few messages as fit Telegram's limit, split between items."""
+def render_privacy(catalog: Catalog, language: str, *, on_postgres: bool = False) -> list[str]:
+    """The /privacy answer, as few messages as fit Telegram's limit, split between items.
+
+    On PostgreSQL the data folder holds nothing (so its files are not listed), and what
+    the database keeps of an erased row, until when, is said before the outro."""
     items = [
         catalog.text("privacy.item", language, what=Html(what), why=Html(why), how_long=Html(how))
-        for what, why, how in _entries(catalog, language)
+        for what, why, how in _entries(catalog, language, with_files=not on_postgres)
     ]
     parts = [
         catalog.text("privacy.intro", language),
         catalog.text("privacy.items_header", language),
         *items,
+        *([catalog.text("privacy.postgres", language)] if on_postgres else []),
         catalog.text("privacy.outro", language),
     ]
     messages = [parts[0]]

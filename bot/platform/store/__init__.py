@@ -14,6 +14,7 @@ from the modules in it.
 """
 
 from bot.platform.store.counts import COUNTS_LIFETIME
+from bot.platform.store.database_lock import DatabaseBusy, DatabaseLock
 from bot.platform.store.database_store import DatabaseStore
 from bot.platform.store.delivery import SUBSCRIPTION_LIFETIME, ZONE_LIFETIME, Subscription
 from bot.platform.store.groups import GROUP_SETTINGS_LIFETIME, EtiquetteSettings
@@ -46,6 +47,8 @@ __all__ = [
     "PEER_SESSION_LIFETIME",
     "SUBSCRIPTION_LIFETIME",
     "ZONE_LIFETIME",
+    "DatabaseBusy",
+    "DatabaseLock",
     "DatabaseStore",
     "EtiquetteSettings",
     "ListenerRecord",

@@ -97,6 +97,29 @@ class DatabaseStore(GroupSettingsTables, CountsTables, DeliveryTables, PeersTabl
     async def primary_key(self, table: str) -> list[str]:
         return await dialects.primary_key(self._db, table)
 
+    async def rows(self, table: str) -> list[tuple[object, ...]]:
+        """Every row of an inventory table, its columns in the inventory's order, in an
+        order both databases agree on (their text collations may not): for moving a
+        deployment to another database and checking nothing was lost."""
+        columns = ", ".join(inventory.table(table).columns)
+        found = await self._db.fetch(f"SELECT {columns} FROM {table}")  # noqa: S608 - names from the inventory
+        return sorted((tuple(row) for row in found), key=repr)
+
+    async def add_rows(self, rows_by_table: dict[str, list[tuple[object, ...]]]) -> None:
+        """Insert rows as rows() gave them, and read them back: all in one transaction,
+        so a copy that does not read back the same leaves nothing behind."""
+        async with self._db.transaction():
+            for table, rows in rows_by_table.items():
+                columns = list(inventory.table(table).columns)
+                marks = ", ".join(f"${number}" for number in range(1, len(columns) + 1))
+                query = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - names from the inventory
+                for row in rows:
+                    await self._db.execute(query, *row)
+            for table, rows in rows_by_table.items():
+                if await self.rows(table) != sorted(rows, key=repr):
+                    raise StoreError(f"{table} reads back differently from {self.described}")
+        await dialects.after_bulk_load(self._db, rows_by_table)
+
     async def forget(self, member: Pseudonym) -> int:
         """Erase every row keyed by this pseudonym, in every table the inventory lists,
         except what protects others from this member (see inventory.forget_keeps)."""

@@ -9,6 +9,7 @@ tables, columns and keys.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from bot.platform.store.database import Database, Dialect
 
@@ -65,6 +66,15 @@ async def set_schema_version(database: Database, version: int) -> None:
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         str(version),
     )
+
+
+async def after_bulk_load(database: Database, tables: Iterable[str]) -> None:
+    """Many rows just arrived at once: let PostgreSQL's planner know, or until autovacuum
+    next analyses the tables it takes the delivery tick's indexed query for a full scan.
+    (SQLite plans by its indexes without statistics.)"""
+    if database.dialect == "postgres":
+        for table in tables:
+            await database.execute(f"ANALYZE {table}")
 
 
 async def table_names(database: Database) -> list[str]:

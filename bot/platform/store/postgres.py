@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from typing import Literal, TypeAlias, TypeVar
 from urllib.parse import urlsplit
@@ -33,7 +33,7 @@ _CONNECT_TIMEOUT_SECONDS = 10.0
 _Result = TypeVar("_Result")
 # A string: the class is generic only in asyncpg's type stubs.
 _Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
-_DriverError = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
+DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
 
 
 def described_postgres(url: str) -> str:
@@ -70,8 +70,8 @@ class PostgresDatabase:
                 # connection, where a statement prepared on another does not exist.
                 statement_cache_size=0 if not prepared_statements else 100,
             )
-        except _DriverError as error:
-            raise StoreError(_explain(error, described)) from None
+        except DRIVER_ERRORS as error:
+            raise StoreError(explain_postgres(error, described)) from None
         except ValueError:  # asyncpg: the URL itself is malformed
             raise StoreError(f"the DATABASE_URL for {described} cannot be read") from None
         return cls(pool, described)
@@ -93,28 +93,46 @@ class PostgresDatabase:
         return await self._run(lambda connection: connection.fetchrow(query, *values))
 
     async def _run(self, statement: Callable[[_Connection], Awaitable[_Result]]) -> _Result:
-        try:
-            current = self._current.get()
-            if current is not None:
-                return await statement(current)
-            async with self._pool.acquire() as connection:
-                return await statement(connection)
-        except _DriverError as error:
-            raise StoreError(_explain(error, self._described)) from None
+        current = self._current.get()
+        if current is not None:
+            return await self._guarded(statement(current))
+        async with self._connection() as connection:
+            return await self._guarded(statement(connection))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         if self._current.get() is not None:
             raise RuntimeError("a transaction inside a transaction")
+        async with self._connection() as connection:
+            transaction = connection.transaction()
+            await self._guarded(transaction.start())
+            marker = self._current.set(connection)
+            try:
+                yield
+            except BaseException:
+                # The body's own error is the one to tell; a failed rollback ends the
+                # transaction anyway, as the connection goes back to the pool.
+                with suppress(StoreError):
+                    await self._guarded(transaction.rollback())
+                raise
+            finally:
+                self._current.reset(marker)
+            await self._guarded(transaction.commit())
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[_Connection]:
+        connection = await self._guarded(self._pool.acquire())
         try:
-            async with self._pool.acquire() as connection, connection.transaction():
-                marker = self._current.set(connection)
-                try:
-                    yield
-                finally:
-                    self._current.reset(marker)
-        except _DriverError as error:
-            raise StoreError(_explain(error, self._described)) from None
+            yield connection
+        finally:
+            await self._pool.release(connection)
+
+    async def _guarded(self, step: Awaitable[_Result]) -> _Result:
+        """The driver's errors as StoreError, in words for the operator; others as they are."""
+        try:
+            return await step
+        except DRIVER_ERRORS as error:
+            raise StoreError(explain_postgres(error, self._described)) from None
 
     async def erased(self) -> None:
         """Nothing to do at once: PostgreSQL keeps deleted rows until VACUUM, and the
@@ -142,7 +160,7 @@ class PostgresStore(DatabaseStore):
         return store
 
 
-def _explain(error: BaseException, described: str) -> str:
+def explain_postgres(error: BaseException, described: str) -> str:
     """Turn the driver's error into one line an operator can act on."""
     if isinstance(
         error, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError
@@ -158,6 +176,8 @@ def _explain(error: BaseException, described: str) -> str:
         return f"the disk of {described} is full; free some space"
     if isinstance(error, asyncio.TimeoutError):
         return f"{described} did not answer in time; check it is running and reachable"
+    if isinstance(error, ConnectionError) and "SSL" in str(error):
+        return f"{described} does not offer TLS, which DATABASE_URL's sslmode asks for"
     if isinstance(error, OSError | asyncpg.ConnectionDoesNotExistError):
         return f"{described} cannot be reached; check it is running and DATABASE_URL's host"
     return f"{described} cannot be used ({type(error).__name__})"

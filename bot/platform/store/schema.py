@@ -143,11 +143,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX subscriptions_planned ON subscriptions (planned_at);
     """,
     # PostgreSQL keeps a deleted row's bytes until VACUUM (SQLite's secure_delete overwrites
-    # them at once): have autovacuum visit each table after a few deletions, not after a
-    # fifth of the table has gone, which for a small table could be months.
+    # them at once): have autovacuum visit a table on its next round once any row in it was
+    # erased or changed, not after a fifth of the table, which could take months.
     "".join(
         f"ALTER TABLE {table} SET (autovacuum_vacuum_scale_factor = 0, "
-        "autovacuum_vacuum_threshold = 20);  -- postgres only\n"
+        "autovacuum_vacuum_threshold = 0);  -- postgres only\n"
         for table in (
             "group_settings",
             "daily_counts",

@@ -12,7 +12,7 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
@@ -115,19 +115,26 @@ class SqliteDatabase:
             self._still_the_file_we_opened()
             marker = self._in_transaction.set(True)
             try:
-                await self._connection.execute("BEGIN IMMEDIATE")
+                await self._control("BEGIN IMMEDIATE")
                 try:
                     yield
                 except BaseException:
-                    await self._connection.execute("ROLLBACK")
+                    # The body's own error is the one to tell; a failed rollback ends
+                    # the transaction anyway.
+                    with suppress(StoreError):
+                        await self._control("ROLLBACK")
                     raise
-                await self._connection.execute("COMMIT")
-            except sqlite3.Error as error:
-                raise StoreError(_explain(error, self.path)) from None
-            except ValueError:  # aiosqlite: the connection is closed
-                raise StoreError(f"the database {self.path} is closed") from None
+                await self._control("COMMIT")
             finally:
                 self._in_transaction.reset(marker)
+
+    async def _control(self, statement: str) -> None:
+        try:
+            await self._connection.execute(statement)
+        except sqlite3.Error as error:
+            raise StoreError(_explain(error, self.path)) from None
+        except ValueError:  # aiosqlite: the connection is closed
+            raise StoreError(f"the database {self.path} is closed") from None
 
     async def erased(self) -> None:
         """Fold the WAL into the database and truncate it, so erased rows leave no copy."""
