@@ -6,19 +6,21 @@ import asyncio
 import dataclasses
 import socket
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from bot.app import build_application
-from bot.platform.store import DATABASE_FILE_NAME
+from bot.platform.database_url import parse_database_url
+from bot.platform.store import DATABASE_FILE_NAME, Claim
 from bot.plumbing.bounded_server import ConnectionLimits
 from bot.plumbing.runner import run_polling, run_webhook
 from bot.safety.assessor import Assessor
 from bot.sim import BotApiSimulator, SimUser
 from bot.startup import Prepared, prepare
-from tests.conftest import MovableClock, make_settings
+from tests.conftest import POSTGRES_SECRET, MovableClock, make_settings
 from tests.test_e2e_foundation import say
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -65,18 +67,27 @@ async def start_webhook(
     data_dir: Path,
     prepared: Prepared | None = None,
     limits: ConnectionLimits | None = None,
+    postgres_url: str | None = None,
 ) -> Hook:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram"
+    on_postgres: dict[str, object] = {}
+    if postgres_url is not None:
+        on_postgres = {"database": parse_database_url(postgres_url), "secret": POSTGRES_SECRET}
     settings = dataclasses.replace(
-        make_settings(sim, data_dir), webhook_url=url, webhook_listen="127.0.0.1", webhook_port=port
+        make_settings(sim, data_dir, **on_postgres),
+        webhook_url=url,
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
     )
     prepared = prepared or await prepare(settings, clock=MovableClock())
     app = build_application(prepared.services)
     stop = asyncio.Event()
     serving = run_webhook(app, stop, settings, limits=limits)
+    set_before = len(sim.calls_to("setWebhook"))
     task: asyncio.Task[object] = asyncio.create_task(serving)
-    await sim.wait_for(lambda: sim.webhook is not None, timeout=10)
+    # Set once the server listens (an earlier instance's webhook may still be set).
+    await sim.wait_for(lambda: len(sim.calls_to("setWebhook")) > set_before, timeout=10)
     return Hook(sim, prepared, url, port, stop, task)
 
 
@@ -143,6 +154,81 @@ async def test_an_update_sent_twice_is_processed_once(hook: Hook) -> None:
     helps = [m for m in sim.messages(sim.private_chat(member)) if "What I can do" in m.text]
     assert len(helps) == 1
     assert "Your privacy, in short" in probe.text
+
+
+async def post_update(hook: Hook, update: dict[str, object]) -> aiohttp.ClientResponse:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(hook.url, json=update, headers={SECRET_HEADER: hook.secret}) as answer,
+    ):
+        await answer.read()
+        return answer
+
+
+def helps_to(sim: BotApiSimulator, member: SimUser) -> int:
+    return len([m for m in sim.messages(sim.private_chat(member)) if "What I can do" in m.text])
+
+
+async def test_every_instance_sets_the_secret_derived_from_the_operator_s(
+    sim: BotApiSimulator, tmp_path: Path
+) -> None:
+    """Instances run with one secret agree on the webhook's, so none locks the others out."""
+    tokens = []
+    for _ in range(2):
+        running = await start_webhook(sim, tmp_path / "data")
+        tokens.append(running.secret)
+        assert running.secret == running.prepared.services.keyring.webhook_token()
+        await stop_webhook(running)
+    assert tokens[0] == tokens[1]
+    other = await start_webhook(sim, tmp_path / "another")
+    try:
+        assert other.secret != tokens[0]  # another data folder, another generated secret
+    finally:
+        await stop_webhook(other)
+
+
+async def test_telegram_hears_back_once_the_update_is_answered(hook: Hook) -> None:
+    """Telegram sends a chat's next update only after this answer: the reply is out first."""
+    member = hook.sim.add_user("Pia", started=True)
+    answer = await post_update(hook, help_command(member, update_id=556001, message_id=3))
+    assert answer.status == 200
+    assert helps_to(hook.sim, member) == 1
+
+
+async def test_an_update_another_instance_holds_is_asked_for_again_later(
+    sim: BotApiSimulator, tmp_path: Path, postgres_url: str | None
+) -> None:
+    running = await start_webhook(sim, tmp_path / "data", postgres_url=postgres_url)
+    try:
+        services = running.prepared.services
+        member = sim.add_user("Quin", started=True)
+        update = help_command(member, update_id=557001, message_id=4)
+        # As another instance would, processing it right now.
+        taken = await services.store.claim_update(557001, services.clock(), timedelta(minutes=1))
+        assert taken is Claim.TAKEN
+        answer = await post_update(running, update)
+        assert answer.status == 503
+        assert answer.headers["Retry-After"] == "5"
+        await services.store.finish_update(557001, services.clock())
+        assert (await post_update(running, update)).status == 200
+        await asyncio.sleep(0.2)
+        assert helps_to(sim, member) == 0  # the other instance answered it
+    finally:
+        await stop_webhook(running)
+
+
+async def test_an_update_answered_before_a_restart_is_not_answered_again(
+    sim: BotApiSimulator, tmp_path: Path, postgres_url: str | None
+) -> None:
+    member = sim.add_user("Rafa", started=True)
+    update = help_command(member, update_id=558001, message_id=5)
+    for _ in range(2):  # one instance, then the next on the same database
+        running = await start_webhook(sim, tmp_path / "data", postgres_url=postgres_url)
+        try:
+            assert (await post_update(running, update)).status == 200
+        finally:
+            await stop_webhook(running)
+    assert helps_to(sim, member) == 1
 
 
 async def first_health(session: aiohttp.ClientSession, health: str) -> int:

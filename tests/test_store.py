@@ -12,11 +12,13 @@ from bot.platform import inventory
 from bot.platform.privacy import Keyring, SealedId
 from bot.platform.store import (
     BLOCK_LIFETIME,
+    CLAIMS_LIFETIME,
     COUNTS_LIFETIME,
     DATABASE_FILE_NAME,
     GROUP_SETTINGS_LIFETIME,
     MEETING_LIFETIME,
     MIGRATIONS,
+    Claim,
     DatabaseStore,
     EtiquetteSettings,
     ListenerRecord,
@@ -96,6 +98,45 @@ async def test_daily_counts_hold_numbers_only_and_expire(place: Place) -> None:
         assert await store.purge_expired(NOW + COUNTS_LIFETIME + timedelta(days=2)) == 2
     finally:
         await store.close()
+
+
+async def test_an_update_is_claimed_once_and_taken_over_when_its_lease_lapses(
+    place: Place,
+) -> None:
+    lease = timedelta(seconds=60)
+    first, second = await place.open(), await place.open()  # two instances on one database
+    try:
+        assert await first.claim_update(700, NOW, lease) is Claim.TAKEN
+        assert await second.claim_update(700, NOW, lease) is Claim.BUSY
+        await first.finish_update(700, NOW)
+        assert await second.claim_update(700, NOW, lease) is Claim.DONE
+        # An instance that died holding one: the next to be sent it takes it once the
+        # lease has run out, not before.
+        assert await first.claim_update(701, NOW, lease) is Claim.TAKEN
+        assert await second.claim_update(701, NOW + lease / 2, lease) is Claim.BUSY
+        assert await second.claim_update(701, NOW + lease, lease) is Claim.TAKEN
+        assert await first.claim_update(701, NOW + lease, lease) is Claim.BUSY
+        # A day after it was last taken Telegram has long stopped trying: the purge.
+        assert await first.purge_expired(NOW + CLAIMS_LIFETIME) == 1
+        assert await first.purge_expired(NOW + lease + CLAIMS_LIFETIME) == 1
+        assert await first.claim_update(700, NOW + 2 * CLAIMS_LIFETIME, lease) is Claim.TAKEN
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_two_instances_claiming_one_update_at_once_give_it_to_one(place: Place) -> None:
+    stores = [await place.open() for _ in range(4)]
+    try:
+        for update_id in range(800, 820):
+            claims = await asyncio.gather(
+                *(store.claim_update(update_id, NOW, timedelta(seconds=60)) for store in stores)
+            )
+            assert claims.count(Claim.TAKEN) == 1
+            assert claims.count(Claim.BUSY) == 3
+    finally:
+        for store in stores:
+            await store.close()
 
 
 async def test_forget_erases_only_that_chat(place: Place) -> None:

@@ -186,6 +186,16 @@ TABLES: tuple[StoredTable, ...] = (
         },
         pseudonym_column="pseudonym",
     ),
+    StoredTable(
+        name="update_claims",
+        primary_key=("update_id",),
+        columns={
+            "update_id": "Telegram's number for an update it sent, never who sent it",
+            "done": "whether the update has been processed",
+            "lease_until": "until when the instance processing it holds it",
+            "expires_at": "when the row is deleted: a day after the update came",
+        },
+    ),
 )
 
 

@@ -48,6 +48,7 @@ class Keyring:
     seal_key: bytes
     callback_key: bytes
     check_key: bytes
+    webhook_key: bytes
 
     @classmethod
     def from_secret(cls, secret: bytes) -> Keyring:
@@ -56,6 +57,7 @@ class Keyring:
             seal_key=_derive(secret, "seal"),
             callback_key=_derive(secret, "callback"),
             check_key=_derive(secret, "check"),
+            webhook_key=_derive(secret, "webhook"),
         )
 
     def pseudonym(self, telegram_id: int) -> Pseudonym:
@@ -76,6 +78,12 @@ class Keyring:
             raise SealError("sealed id cannot be opened with this secret") from error
         (chat_id,) = struct.unpack(">q", plain)
         return int(chat_id)
+
+    def webhook_token(self) -> str:
+        """The secret Telegram sends with each webhook request: the same in every instance
+        run with this secret, so any of them may set the webhook without locking out the
+        rest. 43 of the characters Telegram allows (A-Z, a-z, 0-9, _ and -)."""
+        return base64.urlsafe_b64encode(self.webhook_key).decode("ascii").rstrip("=")
 
     def check_value(self) -> str:
         """Stored beside the data, so a changed secret is caught at start, not as garbage."""

@@ -17,7 +17,8 @@ from bot.app import on_startup
 from bot.platform.config import Settings
 from bot.plumbing.bounded_server import ConnectionLimits
 from bot.plumbing.types import App
-from bot.plumbing.webhook import TELEGRAM_CONNECTIONS, WebhookServer, new_secret_token
+from bot.plumbing.webhook import TELEGRAM_CONNECTIONS, WebhookServer
+from bot.services import services_of
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,9 @@ async def run_webhook(
     """Serve Telegram's webhook until stop is set; returns the port it listened on."""
     assert settings.webhook_url is not None
     path = urlsplit(settings.webhook_url).path or "/"
-    server = WebhookServer(application, path, new_secret_token(), limits or ConnectionLimits())
+    # The same secret token in every instance run with the operator's secret.
+    token = services_of(application.bot_data).keyring.webhook_token()
+    server = WebhookServer(application, path, token, limits or ConnectionLimits())
     async with application:
         await on_startup(application)
         await application.start()

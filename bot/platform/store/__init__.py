@@ -4,13 +4,13 @@ Its API takes keyed pseudonyms and sealed ids, never raw Telegram ids. Every row
 member expires; one purge deletes what has expired. Every change runs in a transaction.
 
 schema.py holds the migrations. Each capability has a module for its tables (groups,
-counts, delivery, peers, meetings): its records, lifetimes, part of the Store interface and
-queries, written once against database.py's Database. interface.py joins the parts into
-Store; database_store.py is DatabaseStore, the Store on any Database. sqlite.py and
-postgres.py are the two databases, each with everything its own, and dialects.py holds the
-few statements they write differently. No SQL outside this package, and no raw Telegram
-id inside it; code elsewhere imports from this package's top (bot.platform.store), not
-from the modules in it.
+counts, delivery, peers, meetings, updates): its records, lifetimes, part of the Store
+interface and queries, written once against database.py's Database. interface.py joins
+the parts into Store; database_store.py is DatabaseStore, the Store on any Database.
+sqlite.py and postgres.py are the two databases, each with everything its own, and
+dialects.py holds the few statements they write differently. No SQL outside this package,
+and no raw Telegram id inside it; code elsewhere imports from this package's top
+(bot.platform.store), not from the modules in it.
 """
 
 from bot.platform.store.counts import COUNTS_LIFETIME
@@ -32,9 +32,11 @@ from bot.platform.store.peers import (
 from bot.platform.store.postgres import PostgresStore
 from bot.platform.store.schema import MIGRATIONS, NO_THREAD
 from bot.platform.store.sqlite import DATABASE_FILE_NAME, SqliteStore, _explain
+from bot.platform.store.updates import CLAIMS_LIFETIME, Claim
 
 __all__ = [
     "BLOCK_LIFETIME",
+    "CLAIMS_LIFETIME",
     "COUNTS_LIFETIME",
     "DATABASE_FILE_NAME",
     "DISCREET_LIFETIME",
@@ -47,6 +49,7 @@ __all__ = [
     "PEER_SESSION_LIFETIME",
     "SUBSCRIPTION_LIFETIME",
     "ZONE_LIFETIME",
+    "Claim",
     "DatabaseBusy",
     "DatabaseLock",
     "DatabaseStore",

@@ -20,9 +20,17 @@ from bot.platform.store.interface import StoreError
 from bot.platform.store.meetings import MeetingsTables
 from bot.platform.store.peers import PeersTables
 from bot.platform.store.schema import MIGRATIONS, epoch, statements
+from bot.platform.store.updates import UpdateClaimsTables
 
 
-class DatabaseStore(GroupSettingsTables, CountsTables, DeliveryTables, PeersTables, MeetingsTables):
+class DatabaseStore(
+    GroupSettingsTables,
+    CountsTables,
+    DeliveryTables,
+    PeersTables,
+    MeetingsTables,
+    UpdateClaimsTables,
+):
     """Every table, on whichever database it is given."""
 
     def __init__(self, database: Database) -> None:

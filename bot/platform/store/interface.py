@@ -16,13 +16,22 @@ from bot.platform.store.delivery import DeliveryStore
 from bot.platform.store.groups import GroupSettingsStore
 from bot.platform.store.meetings import MeetingStore
 from bot.platform.store.peers import PeerStore
+from bot.platform.store.updates import UpdateClaimsStore
 
 
 class StoreError(Exception):
     """The database cannot be used; the message says why in one line for the operator."""
 
 
-class Store(GroupSettingsStore, CountsStore, DeliveryStore, PeerStore, MeetingStore, Protocol):
+class Store(
+    GroupSettingsStore,
+    CountsStore,
+    DeliveryStore,
+    PeerStore,
+    MeetingStore,
+    UpdateClaimsStore,
+    Protocol,
+):
     """What the bot needs from storage; a server database can be a second backend."""
 
     async def close(self) -> None: ...

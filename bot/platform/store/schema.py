@@ -162,6 +162,18 @@ MIGRATIONS: tuple[str, ...] = (
             "etiquette_settings",
         )
     ),
+    # Each of Telegram's updates processed once across instances (updates.py).
+    """
+    CREATE TABLE update_claims (
+        update_id INTEGER PRIMARY KEY,
+        done INTEGER NOT NULL DEFAULT 0,
+        lease_until INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX update_claims_expiry ON update_claims (expires_at);
+    ALTER TABLE update_claims SET (autovacuum_vacuum_threshold = 0);  -- postgres only
+    ALTER TABLE update_claims SET (autovacuum_vacuum_scale_factor = 0);  -- postgres only
+    """,
 )
 
 # thread_id 0 stands for "no topic" (NULLs in a primary key are not equal to each other).
