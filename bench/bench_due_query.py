@@ -1,13 +1,15 @@
-"""The delivery tick's query at scale: how long store.due() takes with 100,000 subscriptions,
-on SQLite and on PostgreSQL.
+"""The delivery tick's claim at scale: how long store.claim_due() takes with 100,000
+subscriptions, on SQLite and on PostgreSQL.
 
 Run: python bench/bench_due_query.py [--subscriptions 100000] [--postgres URL]
 
 The subscriptions' next deliveries are spread evenly over a day, as members' chosen
-minutes are, so a tick finds about one minute's share due. Timed: the tick's query as the
-tick makes it (store.due with the tick's batch), at a minute with that share due, and at a
-quiet minute with none due, 300 times each. PostgreSQL runs in a throwaway schema on the
-server named by --postgres (default: the local one), and is skipped if none answers.
+minutes are, so a tick finds about one minute's share due. Timed: the tick's claim as the
+tick makes it (store.claim_due with the tick's batch and lease: one transaction that marks
+the rows it takes and reads them), at a minute with that share due, and at a quiet minute
+with none due, 300 times each; after each, untimed, the claimed rows are let go again.
+PostgreSQL runs in a throwaway schema on the server named by --postgres (default: the
+local one), and is skipped if none answers.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.delivery.deliver import BATCH
+from bot.delivery.deliver import BATCH, DELIVERY_LEASE
 from bot.platform import inventory
 from bot.platform.privacy import Keyring
 from bot.platform.store import DATABASE_FILE_NAME, DatabaseStore, PostgresStore, SqliteStore
@@ -60,6 +62,8 @@ def subscription_rows(count: int) -> list[tuple[object, ...]]:
             "planned_at": epoch(START - timedelta(days=1)),  # planned at yesterday's delivery
             "refusals": 0,
             "refused_since": None,
+            "lease_until": 0,
+            "claimed_by": None,
             "expires_at": epoch(due + timedelta(days=60)),
         }
         rows.append(tuple(row[column] for column in order))
@@ -71,8 +75,11 @@ async def time_due(store: DatabaseStore, now: datetime) -> tuple[float, float, i
     timings = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        found = len(await store.due(now, BATCH))
+        claimed = await store.claim_due(now, BATCH, DELIVERY_LEASE)
         timings.append(time.perf_counter() - started)
+        found = len(claimed)
+        for subscription in claimed:
+            await store.release(subscription)
     p99 = statistics.quantiles(timings, n=100)[98]
     return statistics.median(timings) * 1000, p99 * 1000, found
 
@@ -81,7 +88,9 @@ async def measure(name: str, store: DatabaseStore, rows: list[tuple[object, ...]
     started = time.perf_counter()
     await store.add_rows({"subscriptions": rows})
     loaded = time.perf_counter() - started
-    await store.due(START, 1)  # warm the connection and the statement cache
+    # Warm the connection and the statement cache.
+    for subscription in await store.claim_due(START, 1, DELIVERY_LEASE):
+        await store.release(subscription)
     # The day's first minute gone by: its share is due, as at any tick of a running bot
     # (earlier minutes' deliveries were planned for tomorrow when they went).
     busy = await time_due(store, START + timedelta(minutes=1))

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from bot.app import build_application
+from bot.delivery.deliver import deliver_due
 from bot.delivery.schedule import local_instant
 from bot.handlers.daily import deliver_now
+from bot.platform.store import DATABASE_FILE_NAME, PostgresStore, SqliteStore, Store
 from bot.readings.reflections import load_reflections, load_year
 from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser
 from tests.conftest import Harness
@@ -338,6 +345,60 @@ async def test_a_429_storm_delays_but_loses_nothing(harness: Harness) -> None:
     await deliver_now(harness.app)
     for member in members:
         assert len(deliveries(sim, sim.private_chat(member))) == 1
+
+
+async def test_two_instances_ticking_at_once_send_each_delivery_once(harness: Harness) -> None:
+    """A second instance on the same database ticks beside the first: each claims what it
+    sends, so every member gets the day's reflection once, from one or the other."""
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 13, 5, 0, tzinfo=UTC)
+    members = [sim.add_user(f"N{n}", started=True) for n in range(12)]
+    for member in members:
+        await subscribe_in_berlin(harness, member, "07:00")
+    services = harness.services
+    check = services.keyring.check_value()
+    if harness.postgres_url is not None:
+        store: Store = await PostgresStore.open(harness.postgres_url, check)
+    else:
+        store = await SqliteStore.open(harness.data_dir / DATABASE_FILE_NAME, check)
+    second = build_application(dataclasses.replace(services, store=store))
+    try:
+        async with second:
+            harness.clock.now = datetime(2027, 1, 13, 6, 0, tzinfo=UTC)
+            reports = await asyncio.gather(deliver_now(harness.app), deliver_now(second))
+    finally:
+        await store.close()
+    assert sum(report.sent for report in reports) == len(members)
+    for member in members:
+        assert len(deliveries(sim, sim.private_chat(member))) == 1
+
+
+async def test_deliveries_a_stopping_bot_had_claimed_are_let_go_for_the_next(
+    harness: Harness,
+) -> None:
+    sim = harness.sim
+    harness.clock.now = datetime(2027, 1, 14, 5, 0, tzinfo=UTC)
+    member = sim.add_user("Oona", started=True)
+    await subscribe_in_berlin(harness, member, "07:00")
+    harness.clock.now = datetime(2027, 1, 14, 6, 0, tzinfo=UTC)
+    sending = asyncio.Event()
+
+    async def never_answered(*_: object) -> None:
+        sending.set()
+        await asyncio.Event().wait()
+
+    async def no_notice(*_: object) -> None:
+        raise AssertionError("nothing was refused")
+
+    services = harness.services
+    run = asyncio.create_task(deliver_due(harness.clock(), services, never_answered, no_notice))
+    await asyncio.wait_for(sending.wait(), timeout=10)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    # Not held for the claim's ten minutes: the next tick sends it.
+    await deliver_now(harness.app)
+    assert len(deliveries(sim, sim.private_chat(member))) == 1
 
 
 async def test_only_admins_change_a_group_s_delivery(harness: Harness) -> None:

@@ -35,6 +35,7 @@ from tests.store_backends import fresh_postgres, require_postgres
 KEYS = Keyring.from_secret(b"a store test secret, long enough to be a secret")
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 ALICE = KEYS.pseudonym(-1001)
+LEASE = timedelta(minutes=10)
 
 
 async def open_store(folder: Path) -> SqliteStore:
@@ -408,7 +409,7 @@ async def test_refusals_are_counted_and_a_delivery_clears_them(place: Place) -> 
         await store.subscribe(
             Subscription(group, "reflection", None, KEYS.seal(-5001), 420, "UTC", None, due), NOW
         )
-        (sub,) = await store.due(due, 10)
+        (sub,) = await store.claim_due(due, 10, LEASE)
         later = due + timedelta(minutes=15)
         first = await store.refused(sub, later, due)
         second = await store.refused(first, later + timedelta(hours=1), later)
@@ -423,6 +424,60 @@ async def test_refusals_are_counted_and_a_delivery_clears_them(place: Place) -> 
         await store.close()
 
 
+async def test_a_due_delivery_is_claimed_by_one_tick_until_done_or_its_lease_lapses(
+    place: Place,
+) -> None:
+    first, second = await place.open(), await place.open()  # two instances' ticks
+    due = NOW + timedelta(hours=2)
+    try:
+        for n in range(5):
+            member = KEYS.pseudonym(6000 + n)
+            at = due + timedelta(seconds=n)
+            sub = Subscription(
+                member, "reflection", None, KEYS.seal(6000 + n), 300, "UTC", None, at
+            )
+            await first.subscribe(sub, NOW)
+        taken = await first.claim_due(due + timedelta(minutes=1), 3, LEASE)
+        assert [sub.chat for sub in taken] == [KEYS.pseudonym(6000 + n) for n in range(3)]
+        rest = await second.claim_due(due + timedelta(minutes=1), 10, LEASE)
+        assert [sub.chat for sub in rest] == [KEYS.pseudonym(6003), KEYS.pseudonym(6004)]
+        assert await first.claim_due(due + timedelta(minutes=2), 10, LEASE) == []
+        # Delivered, let go for now, and held by a tick that died:
+        delivered, failed, orphaned = taken
+        await first.reschedule(delivered, due + timedelta(days=1), due.date(), due, sent=True)
+        await first.release(failed)
+        assert await second.claim_due(due + timedelta(minutes=3), 10, LEASE) == [failed]
+        lapsed = due + timedelta(minutes=1) + LEASE
+        again = await second.claim_due(lapsed, 10, LEASE)
+        assert orphaned in again
+        assert delivered.chat not in [sub.chat for sub in again]
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_ticks_claiming_at_once_never_take_one_row_twice(place: Place) -> None:
+    stores = [await place.open() for _ in range(3)]
+    due = NOW + timedelta(hours=2)
+    try:
+        for n in range(60):
+            member = KEYS.pseudonym(7000 + n)
+            await stores[0].subscribe(
+                Subscription(
+                    member, "reflection", None, KEYS.seal(7000 + n), 300, "UTC", None, due
+                ),
+                NOW,
+            )
+        rounds = await asyncio.gather(
+            *(store.claim_due(due, 7, LEASE) for store in stores for _ in range(4))
+        )
+        claimed = [sub.chat for taken in rounds for sub in taken]
+        assert len(claimed) == len(set(claimed)) == 60
+    finally:
+        for store in stores:
+            await store.close()
+
+
 async def test_rows_planned_after_now_come_back_when_the_clock_went_back(place: Place) -> None:
     store = await place.open()
     member = KEYS.pseudonym(5002)
@@ -431,8 +486,8 @@ async def test_rows_planned_after_now_come_back_when_the_clock_went_back(place: 
         await store.subscribe(
             Subscription(member, "reflection", None, KEYS.seal(5002), 180, "UTC", None, due), NOW
         )
-        assert await store.due(NOW + timedelta(hours=1), 10) == []
-        assert len(await store.due(NOW - timedelta(hours=1), 10)) == 1
+        assert await store.claim_due(NOW + timedelta(hours=1), 10, LEASE) == []
+        assert len(await store.claim_due(NOW - timedelta(hours=1), 10, LEASE)) == 1
     finally:
         await store.close()
 
@@ -449,7 +504,7 @@ async def test_a_database_from_before_refusals_were_kept_gains_them(tmp_path: Pa
         )
     store = await open_store(tmp_path)
     try:
-        (sub,) = await store.due(NOW, 10)
+        (sub,) = await store.claim_due(NOW, 10, LEASE)
         assert (sub.refusals, sub.refused_since, sub.language) == (0, None, "es")
     finally:
         await store.close()

@@ -1,8 +1,9 @@
 """deliver_due(now): scheduled deliveries, driven by one repeating JobQueue tick.
 
-The store is the source of truth: every due subscription is sent, and recorded as done
-only after Telegram accepted it, so delivery is at least once and never silently lost
-(a crash between Telegram's acceptance and the record can repeat that one message).
+The store is the source of truth: every due subscription is claimed by one tick (of any
+instance), sent, and recorded as done only after Telegram accepted it, so delivery is at
+least once and never silently lost (a crash between Telegram's acceptance and the record
+can repeat that one message, once the dead tick's claim has run out).
 What is owed after the bot was down or the clock jumped is bot.delivery.schedule.plan's to say.
 A refusal that may pass (bot.delivery.refusals) is tried again for a while, and a group's admins
 are told once; only a chat that blocked the bot or no longer exists loses its delivery.
@@ -14,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from telegram.error import (
     BadRequest,
@@ -29,7 +30,7 @@ from bot.delivery.refusals import Refusal, classify, gives_up, tells_admins
 from bot.delivery.schedule import delivered_as_of, next_due, plan, retry_at
 from bot.delivery.zones import zone_info
 from bot.platform.privacy import Pseudonym, SealError
-from bot.platform.store import Subscription
+from bot.platform.store import StoreError, Subscription
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ NUDGE = "nudge"  # a daily check-in nudge, private chats only
 # How many deliveries are in flight at once; the rate limiter paces them for Telegram.
 IN_FLIGHT = 200
 BATCH = 1000
+# How long a tick holds the batch it claimed: a batch goes out in under a minute at
+# Telegram's pace, so another instance takes a row again only when its tick is long dead
+# (a delivery that instance had sent but not yet recorded can then repeat, once).
+DELIVERY_LEASE = timedelta(minutes=10)
 _RETRIES = 4
 _BACKOFF = (1.0, 2.0, 5.0, 10.0)
 
@@ -137,10 +142,17 @@ async def deliver_due(
             await _deliver_one(now, services, send, notify, subscription, report)
 
     while True:
-        due = await services.store.due(now, BATCH)
+        due = await services.store.claim_due(now, BATCH, DELIVERY_LEASE)
         if not due:
             break
-        await asyncio.gather(*(one(s) for s in due))
+        try:
+            await asyncio.gather(*(one(s) for s in due))
+        except BaseException:
+            # Stopped half-way (the bot is shutting down): what is left goes back for the
+            # next tick, here after a restart or on another instance, without waiting out
+            # the claim. Letting go of one already done changes nothing.
+            await asyncio.shield(_release_all(services, due))
+            raise
         if len(due) < BATCH or report.failed:
             break  # a failed one stays due; the next tick tries it again
     if any(vars(report).values()):
@@ -156,6 +168,14 @@ async def deliver_due(
             report.failed,
         )
     return report
+
+
+async def _release_all(services: Services, claimed: list[Subscription]) -> None:
+    try:
+        for subscription in claimed:
+            await services.store.release(subscription)
+    except StoreError:
+        pass  # the database is what failed: the claims run out by themselves
 
 
 async def _deliver_one(
@@ -188,9 +208,9 @@ async def _deliver_one(
             break
         except ChatMigrated as migrated:
             new_id = migrated.new_chat_id
-            await store.move_chat(
-                sub.chat, services.keyring.pseudonym(new_id), services.keyring.seal(new_id)
-            )
+            moved_to = services.keyring.pseudonym(new_id)
+            await store.move_chat(sub.chat, moved_to, services.keyring.seal(new_id))
+            await store.release(replace(sub, chat=moved_to))
             report.moved += 1
             return  # it is delivered under its new id on the next tick
         except (Forbidden, BadRequest) as refused:
@@ -208,10 +228,12 @@ async def _deliver_one(
                     "a delivery failed and will be tried again (%s)", type(error).__name__
                 )
                 report.failed += 1
+                await store.release(sub)
                 return
             await asyncio.sleep(_BACKOFF[attempt])
     else:
         report.failed += 1
+        await store.release(sub)
         return
     await store.reschedule(sub, step.next_due_at, step.send, now, sent=True)
     report.sent += 1

@@ -245,7 +245,8 @@ def _notifier(bot: ExtBot[str], svc: Services) -> Notifier:
 
 
 async def deliver_now(application: App) -> DeliveryReport:
-    """One delivery run. Runs never overlap: two at once could send a due one twice."""
+    """One delivery run. This process's runs never overlap, so a long one is not joined by
+    another; runs of other instances may, as each claims what it sends."""
     svc = services_of(application.bot_data)
     lock = application.bot_data.setdefault(_RUN_LOCK, asyncio.Lock())
     async with lock:

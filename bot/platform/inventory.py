@@ -95,6 +95,8 @@ TABLES: tuple[StoredTable, ...] = (
             "planned_at": "when next_due_at was worked out, to notice the clock going back",
             "refusals": "how many deliveries in a row Telegram refused (no rights, a closed topic)",
             "refused_since": "when the first of those refusals was; after three days it goes",
+            "lease_until": "until when the instance delivering it holds it",
+            "claimed_by": "a random number for the delivery round that holds it",
             "expires_at": "when the row is deleted if deliveries stop reaching the chat",
         },
         pseudonym_column="pseudonym",

@@ -2,16 +2,20 @@
 subscriptions to the daily reflection or a check-in nudge (subscriptions).
 
 Only these two tables are read or written here. A subscription holds the chat's pseudonym
-and its sealed id (to deliver to), never the raw chat id.
+and its sealed id (to deliver to), never the raw chat id. A tick claims the subscriptions
+it delivers for a while (a lease and a random claim number), so any number of instances
+may tick and each delivery is sent by one of them.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from bot.platform.privacy import Pseudonym, SealedId
+from bot.platform.store import dialects
 from bot.platform.store.schema import NO_THREAD, epoch
 from bot.platform.store.tables import Tables
 
@@ -45,7 +49,10 @@ class DeliveryStore(Protocol):
     ) -> Subscription | None: ...
     async def subscriptions_of(self, chat: Pseudonym) -> list[Subscription]: ...
     async def unsubscribe(self, chat: Pseudonym, kind: str, thread_id: int | None) -> int: ...
-    async def due(self, now: datetime, limit: int) -> list[Subscription]: ...
+    async def claim_due(
+        self, now: datetime, limit: int, lease: timedelta
+    ) -> list[Subscription]: ...
+    async def release(self, subscription: Subscription) -> None: ...
     async def reschedule(
         self,
         subscription: Subscription,
@@ -121,18 +128,45 @@ class DeliveryTables(Tables):
     async def subscriptions_of(self, chat: Pseudonym) -> list[Subscription]:
         return await self._subscriptions("pseudonym = $1", chat)
 
-    async def due(self, now: datetime, limit: int) -> list[Subscription]:
-        """Subscriptions planned at a time after now (the clock went back: they need
-        planning again), then those whose next delivery is at or before now, oldest first."""
-        # Two queries, each on its own index: one with OR would scan every row. (The unary
-        # + keeps SQLite from choosing the next_due_at index for the first.)
-        stale = await self._subscriptions(
-            "planned_at > $1 AND +next_due_at > $2 LIMIT $3", epoch(now), epoch(now), limit
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Subscription]:
+        """Take up to limit subscriptions to deliver, for lease: those planned at a time
+        after now (the clock went back: they need planning again), then those whose next
+        delivery is at or before now, oldest first. Rows another tick holds are passed
+        over, so two instances never take one row; a lease whose instance died runs out,
+        and the row is taken again."""
+        claim = secrets.token_hex(8)
+        lock = dialects.skip_rows_others_hold(self._db)
+        taken = 0
+        async with self._db.transaction():
+            # Each its own query on its own index: one with OR would scan every row. (The
+            # unary + keeps SQLite from choosing the next_due_at index for the first.)
+            for which in (
+                "planned_at > $3 AND +next_due_at > $3",
+                "next_due_at <= $3 ORDER BY next_due_at",
+            ):
+                query = (
+                    "UPDATE subscriptions SET lease_until = $1, claimed_by = $2 "  # noqa: S608 - fixed clauses
+                    "WHERE (pseudonym, kind, thread_id) IN ("
+                    "SELECT pseudonym, kind, thread_id FROM subscriptions "
+                    f"WHERE lease_until <= $3 AND {which} LIMIT $4{lock})"
+                )
+                taken += await self._db.execute(
+                    query, epoch(now + lease), claim, epoch(now), limit - taken
+                )
+            claimed = await self._subscriptions("claimed_by = $1", claim)
+        return sorted(claimed, key=lambda sub: sub.next_due_at)
+
+    async def release(self, subscription: Subscription) -> None:
+        """Let go of a claimed subscription left due (its delivery failed for now), so the
+        next tick, on any instance, tries it again without waiting out the lease."""
+        sub = subscription
+        await self._db.execute(
+            "UPDATE subscriptions SET lease_until = 0, claimed_by = NULL "
+            "WHERE pseudonym = $1 AND kind = $2 AND thread_id = $3",
+            sub.chat,
+            sub.kind,
+            sub.thread_id or NO_THREAD,
         )
-        due = await self._subscriptions(
-            "next_due_at <= $1 ORDER BY next_due_at LIMIT $2", epoch(now), limit - len(stale)
-        )
-        return stale + due
 
     async def _subscriptions(self, where: str, *values: object) -> list[Subscription]:
         columns = (
@@ -173,7 +207,7 @@ class DeliveryTables(Tables):
         async with self._db.transaction():
             await self._db.execute(
                 "UPDATE subscriptions SET next_due_at = $1, expires_at = $2, "
-                "last_delivered = $3, planned_at = $4, "
+                "last_delivered = $3, planned_at = $4, lease_until = 0, claimed_by = NULL, "
                 "refusals = CASE WHEN $5 THEN 0 ELSE refusals END, "
                 "refused_since = CASE WHEN $5 THEN NULL ELSE refused_since END "
                 "WHERE pseudonym = $6 AND kind = $7 AND thread_id = $8",
@@ -197,7 +231,7 @@ class DeliveryTables(Tables):
         async with self._db.transaction():
             await self._db.execute(
                 "UPDATE subscriptions SET next_due_at = $1, expires_at = $2, planned_at = $3, "
-                "refusals = $4, refused_since = $5 "
+                "refusals = $4, refused_since = $5, lease_until = 0, claimed_by = NULL "
                 "WHERE pseudonym = $6 AND kind = $7 AND thread_id = $8",
                 epoch(retry_at),
                 epoch(retry_at + SUBSCRIPTION_LIFETIME),

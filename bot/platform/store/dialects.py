@@ -2,8 +2,8 @@
 
 Every other query in the store is written once and runs on both. Here: turning a shared
 migration into one database's script, where each keeps its schema version, the lock that
-keeps two starting bots from setting one database up at once, and how each lists its
-tables, columns and keys.
+keeps two starting bots from setting one database up at once, how rows are claimed, and
+how each lists its tables, columns and keys.
 """
 
 from __future__ import annotations
@@ -41,6 +41,13 @@ async def lock_while_starting(database: Database) -> None:
     other writer out.)"""
     if database.dialect == "postgres":
         await database.execute("SELECT pg_advisory_xact_lock($1)", STARTING_LOCK)
+
+
+def skip_rows_others_hold(database: Database) -> str:
+    """What ends a SELECT that picks rows to claim: on PostgreSQL, lock them, passing over
+    rows another transaction holds (two ticks take different rows, and neither waits). On
+    SQLite nothing: its BEGIN IMMEDIATE already keeps every other writer out."""
+    return " FOR UPDATE SKIP LOCKED" if database.dialect == "postgres" else ""
 
 
 async def schema_version(database: Database) -> int:

@@ -174,6 +174,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE update_claims SET (autovacuum_vacuum_threshold = 0);  -- postgres only
     ALTER TABLE update_claims SET (autovacuum_vacuum_scale_factor = 0);  -- postgres only
     """,
+    # The delivery tick claims what it sends (delivery.py), so any instance may tick.
+    """
+    ALTER TABLE subscriptions ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE subscriptions ADD COLUMN claimed_by TEXT;
+    CREATE INDEX subscriptions_claimed ON subscriptions (claimed_by);
+    """,
 )
 
 # thread_id 0 stands for "no topic" (NULLs in a primary key are not equal to each other).
