@@ -36,7 +36,7 @@ async def sweep_now(app: App) -> None:
     await live_meetings.let_go_of_ended(app)
     etiquette_memory.let_go_of_old(app.bot_data, now)
     svc.verdicts.sweep(now)
-    svc.recent_crises.sweep(now)
+    await svc.recent_crises.sweep(now)
     svc.recent_distress.sweep(now)
     await _erase_what_could_not_be(app)
 
@@ -86,7 +86,7 @@ async def forget_member(
     held_in_memory = (
         peers.holds(member)
         or live_meetings.holds_member(app.bot_data, user_id)
-        or svc.recent_crises.names(member)
+        or await svc.recent_crises.names(member)
     )
     left = await leave_everything(app, member, notify_self=notify_self)
     peers.discreet.discard(member)
@@ -94,11 +94,11 @@ async def forget_member(
     live_meetings.forget_member(app.bot_data, user_id)
     etiquette_memory.forget_member(app.bot_data, user_id)
     services_of(app.bot_data).verdicts.forget(member)
-    services_of(app.bot_data).recent_crises.forget(member)
+    await services_of(app.bot_data).recent_crises.forget(member)
     return Forgotten(left, held_in_memory or left is not None)
 
 
-def held(app: App) -> dict[str, int]:
+async def held(app: App) -> dict[str, int]:
     """How much each structure of the memory inventory holds now, by its name there."""
     peers = room_of(app)
     mm = peers.matchmaker
@@ -125,7 +125,7 @@ def held(app: App) -> dict[str, int]:
         **etiquette_memory.held(app.bot_data),
         "crisis verdicts and answered messages": services_of(app.bot_data).verdicts.held(),
         "embeddings for the etiquette": services_of(app.bot_data).verdicts.embeddings_held(),
-        "recent crises": len(services_of(app.bot_data).recent_crises),
+        "recent crises": await services_of(app.bot_data).recent_crises.held(),
         "distress in meetings": len(services_of(app.bot_data).recent_distress),
         "erasures to try again": len(_to_erase(app)),
     }

@@ -14,6 +14,7 @@ from bot.platform.catalog import Catalog
 from bot.platform.clock import Clock
 from bot.platform.config import Settings
 from bot.platform.privacy import Keyring
+from bot.platform.shared import MemoryState, SharedState
 from bot.platform.store import Store
 from bot.readings.library import Library
 from bot.readings.reflections import Reflections
@@ -39,8 +40,10 @@ class Services:
     assessor: Assessor
     # What plain words in a private chat are about (None: the general answer for all).
     intents: IntentClassifier | None = None
-    # Who had a crisis verdict in the last few minutes (pseudonyms and times, memory only).
-    recent_crises: RecentCrises = field(default_factory=RecentCrises)
+    # Ephemeral state shared by every instance with REDIS_URL (else this process's memory).
+    shared: SharedState = field(default_factory=MemoryState)
+    # Who had a crisis verdict in the last few minutes (pseudonyms and times, in shared).
+    recent_crises: RecentCrises = field(default_factory=lambda: RecentCrises(MemoryState()))
     # Each recent update's crisis verdict, for the later handlers of the same update.
     verdicts: RecentVerdicts = field(default_factory=RecentVerdicts)
     # The etiquette's learned layer (None: the rules alone).

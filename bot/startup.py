@@ -20,6 +20,7 @@ from bot.platform.database_url import DatabaseLocation
 from bot.platform.datalock import DataFolderBusy, DataFolderLock
 from bot.platform.privacy import SECRET_FILE_NAME, Keyring, SecretFileError, load_or_create_secret
 from bot.platform.problems import ContentError
+from bot.platform.shared import MemoryState, RedisState, SharedState, SharedStateError
 from bot.platform.store import (
     DATABASE_FILE_NAME,
     DatabaseLock,
@@ -31,7 +32,7 @@ from bot.platform.store import (
 from bot.readings.library import Library, load_library
 from bot.readings.reflections import Reflections, load_year, missing_days
 from bot.readings.search import LibrarySearch
-from bot.safety.assessor import Assessor
+from bot.safety.assessor import Assessor, RecentCrises
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Prepared:
 
     async def close(self) -> None:
         await self.services.assessor.close()
+        await self.services.shared.close()
         await self.services.store.close()
         if self.database_lock is not None:
             await self.database_lock.release()
@@ -109,6 +111,7 @@ async def _prepare_on_sqlite(
     content = _load_content(settings)
     try:
         store = await SqliteStore.open(database_file, keyring.check_value())
+        await _take_over_deliveries(store)
     except StoreError as error:
         raise StartupError(str(error)) from None
     return Prepared(await _services(settings, store, keyring, content, clock), folder_locks=locks)
@@ -174,6 +177,7 @@ async def _prepare_on_postgres(
             keyring.check_value(),
             prepared_statements=location.prepared_statements,
         )
+        await _take_over_deliveries(store)
         services = await _services(settings, store, keyring, content, clock)
     except StoreError as error:
         await lock.release()
@@ -182,6 +186,13 @@ async def _prepare_on_postgres(
         await lock.release()
         raise
     return Prepared(services, database_lock=lock)
+
+
+async def _take_over_deliveries(store: Store) -> None:
+    """This bot holds the folder's or the database's lock: no other ticks beside it, so a
+    delivery still claimed was claimed by one that died mid-run, and goes out now."""
+    if taken := await store.release_every_claim():
+        logger.info("took over %d deliveries a stopped bot had claimed", taken)
 
 
 @dataclass(frozen=True)
@@ -208,9 +219,26 @@ def _load_content(settings: Settings) -> _Content:
     return _Content(catalog, library, reflections, meeting_formats)
 
 
+async def _shared_state(settings: Settings, keyring: Keyring) -> SharedState:
+    """Redis when REDIS_URL names it, so every instance shares what lives for minutes;
+    else this process's memory, as one instance needs."""
+    if settings.redis_url is None:
+        return MemoryState()
+    # The namespace tells this bot's keys from another's on the same Redis, and is the
+    # same in every instance run with this secret.
+    namespace = keyring.check_value()[:16]
+    try:
+        state = await RedisState.connect(settings.redis_url, namespace)
+    except SharedStateError as error:
+        raise StartupError(f"REDIS_URL: {error}") from None
+    logger.info("sharing ephemeral state through %s", state.described)
+    return state
+
+
 async def _services(
     settings: Settings, store: Store, keyring: Keyring, content: _Content, clock: Clock
 ) -> Services:
+    shared = await _shared_state(settings, keyring)
     return Services(
         settings=settings,
         store=store,
@@ -225,6 +253,8 @@ async def _services(
         assessor=await Assessor.start(),
         intents=await asyncio.to_thread(load_shipped_intents),
         etiquette=await asyncio.to_thread(load_shipped_etiquette),
+        shared=shared,
+        recent_crises=RecentCrises(shared),
     )
 
 

@@ -91,7 +91,7 @@ async def test_forget_on_a_full_disk_says_so_and_erases_on_a_later_try(
     monkeypatch.setattr(store, "forget", erase)
     await sweep_now(harness.app)
     assert await store.get_zone(chat, harness.clock()) is None
-    assert held(harness.app)["erasures to try again"] == 0
+    assert (await held(harness.app))["erasures to try again"] == 0
 
 
 async def test_forget_says_truthfully_whether_memory_held_anything(harness: Harness) -> None:

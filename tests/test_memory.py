@@ -76,7 +76,7 @@ def traces_of(harness: Harness, user_id: int, name: str, words: str) -> list[Any
 
 async def test_every_structure_is_in_the_inventory(harness: Harness) -> None:
     listed = {entry.name for entry in inventory.MEMORY if not entry.in_flight}
-    assert set(held(harness.app)) == listed
+    assert set(await held(harness.app)) == listed
 
 
 @WITH_PEERS
@@ -97,8 +97,11 @@ async def test_memory_lets_go_of_everything_once_its_lifetime_has_passed(
     await say(sim, ana, "/share", chat=group)
     await say(sim, ben, "@Ana thank you, you should try meditation", chat=group)
     await say(sim, ana, "i don't want to be alive anymore", chat=group)
-    await sim.wait_for(lambda: held(harness.app)["distress in meetings"])
-    full = {name: count for name, count in held(harness.app).items() if count}
+    for _ in range(100):
+        if (await held(harness.app))["distress in meetings"]:
+            break
+        await asyncio.sleep(0.05)
+    full = {name: count for name, count in (await held(harness.app)).items() if count}
     assert "embeddings for the etiquette" not in full, "each is taken by its own update"
     for name in (
         "distress in meetings",
@@ -113,7 +116,7 @@ async def test_memory_lets_go_of_everything_once_its_lifetime_has_passed(
     harness.clock.advance(timedelta(days=31))
     await peer_tick_now(harness.app)
     await sweep_now(harness.app)
-    assert {name: count for name, count in held(harness.app).items() if count} == {}
+    assert {name: count for name, count in (await held(harness.app)).items() if count} == {}
 
 
 @WITH_PEERS

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from bot.platform.shared import MemoryState, SharedStateError
 from bot.safety.assessor import Assessor, RecentCrises
 from bot.safety.model import Classifier, CrisisModel, Vectors
 from bot.safety.verdict import Assessment, Level, ModelScore, Thresholds, combine
@@ -153,18 +154,40 @@ def test_a_negation_holds_the_model_back_unless_it_is_one_sentence_among_others(
         Thresholds(crisis=0.7, unsure=0.1, concern=0.9, doubt=0.3, negation=0.6)
 
 
-def test_recent_crises_are_kept_for_minutes_in_memory_only() -> None:
-    recent = RecentCrises(span=timedelta(minutes=10), limit=2)
+async def test_recent_crises_are_kept_for_minutes_by_the_bot_s_clock() -> None:
+    recent = RecentCrises(MemoryState(), span=timedelta(minutes=10))
     now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
-    recent.note(("chat", "member"), now)
-    assert recent.within(("chat", "member"), now + timedelta(minutes=9))
-    assert not recent.within(("chat", "member"), now + timedelta(minutes=11))
-    recent.note(("chat", "member"), now)
-    recent.forget("member")
-    assert not recent.within(("chat", "member"), now)
-    for n in range(3):
-        recent.note(("chat", str(n)), now)
-    assert not recent.within(("chat", "0"), now), "the oldest goes first past the limit"
+    await recent.note(("chat", "member"), now)
+    assert await recent.within(("chat", "member"), now + timedelta(minutes=9))
+    assert not await recent.within(("chat", "member"), now + timedelta(minutes=11))
+    await recent.note(("chat", "member"), now)
+    await recent.note(("chat", "other"), now)
+    assert await recent.names("member")
+    await recent.forget("member")
+    assert not await recent.within(("chat", "member"), now)
+    assert await recent.held() == 1
+    await recent.sweep(now + timedelta(minutes=11))
+    assert await recent.held() == 0
+
+
+async def test_a_failing_shared_state_costs_the_window_never_an_answer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Down(MemoryState):
+        async def get(self, key: str) -> str | None:
+            raise SharedStateError("Redis at db:6379/0 does not answer (ConnectionError)")
+
+        async def put(self, key: str, value: str, ttl: timedelta) -> None:
+            raise SharedStateError("Redis at db:6379/0 does not answer (ConnectionError)")
+
+    recent = RecentCrises(Down())
+    now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    await recent.note(("chat", "member"), now)
+    assert not await recent.within(("chat", "member"), now)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "the crisis window cannot be kept: Redis at db:6379/0 does not answer (ConnectionError)"
+    ]
 
 
 def test_the_shipped_classifier_runs_on_numpy_alone() -> None:

@@ -3,6 +3,7 @@ keeps one bot per folder or database (bot/startup.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 from pathlib import Path
 from typing import Any
@@ -94,3 +95,17 @@ async def test_an_unreachable_postgres_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(StartupError, match="cannot be reached") as refused:
         await prepare(settings_with(tmp_path / "data", url, secret=SECRET))
     assert "hunter2" not in str(refused.value)
+
+
+async def test_an_unreachable_redis_is_one_line_and_keeps_nothing_locked(tmp_path: Path) -> None:
+    settings = dataclasses.replace(
+        settings_with(tmp_path / "data", "", secret=SECRET),
+        redis_url="redis://:hunter2-secret@127.0.0.1:9/0",
+    )
+    with pytest.raises(StartupError) as refused:
+        await prepare(settings)
+    assert str(refused.value).startswith("REDIS_URL: Redis at 127.0.0.1:9/0 does not answer")
+    assert "hunter2" not in str(refused.value)
+    # The data folder's lock went with the failed start: the next one starts.
+    settings = dataclasses.replace(settings, redis_url=None)
+    await (await prepare(settings)).close()

@@ -451,6 +451,10 @@ async def test_a_due_delivery_is_claimed_by_one_tick_until_done_or_its_lease_lap
         again = await second.claim_due(lapsed, 10, LEASE)
         assert orphaned in again
         assert delivered.chat not in [sub.chat for sub in again]
+        # The only bot left starts: what the dead one held goes out now, not in ten minutes.
+        # (those just taken again, and the failed one, taken at minute 3 and held still)
+        assert await first.release_every_claim() == len(again) + 1
+        assert len(await first.claim_due(lapsed, 10, LEASE)) == len(again) + 1
     finally:
         await first.close()
         await second.close()

@@ -159,7 +159,7 @@ async def _help_chosen(update: Update, context: Context, checkin: CheckIn, choic
             update,
             language(update, context),
             checkin,
-            crisis=just_had_a_crisis(update, context),
+            crisis=await just_had_a_crisis(update, context),
         )
         return
     if choice == "crisis":

@@ -89,10 +89,10 @@ def speaker(update: Update, context: Context) -> Who:
     return (chat_pseudonym(update, context), member_pseudonym(update, context))
 
 
-def just_had_a_crisis(update: Update, context: Context) -> bool:
+async def just_had_a_crisis(update: Update, context: Context) -> bool:
     """Whether this member had a crisis verdict in this chat in the last few minutes."""
     svc = services(context)
-    return svc.recent_crises.within(speaker(update, context), svc.clock())
+    return await svc.recent_crises.within(speaker(update, context), svc.clock())
 
 
 def words_of(message: Message) -> str:

@@ -71,7 +71,7 @@ async def answer_words(update: Update, context: Context) -> None:
     svc = services(context)
     if svc.verdicts.was_answered(update.update_id):
         return
-    if just_had_a_crisis(update, context):
+    if await just_had_a_crisis(update, context):
         body = text(update, context, "conversation.after_crisis") + "\n\n"
         body += peer_note(update, context)
         rows = next_steps_rows(update, context, lines=True)
@@ -119,7 +119,7 @@ async def on_button(update: Update, context: Context) -> None:
             update,
             language(update, context),
             None,
-            crisis=just_had_a_crisis(update, context),
+            crisis=await just_had_a_crisis(update, context),
         )
     elif data.action == CHECKIN:
         await ask_mood(update, context)

@@ -59,7 +59,7 @@ async def assess_message(update: Update, context: Context) -> None:
     is_command = (message.text or message.caption or "").startswith("/")
     # Their next words of their own within a few minutes of a crisis are read in that
     # light; a search for "craving" is not more distress.
-    after_crisis = not is_command and just_had_a_crisis(update, context)
+    after_crisis = not is_command and await just_had_a_crisis(update, context)
     verdict, embedding = await svc.assessor.assess_and_embed(words, after_crisis=after_crisis)
     # Only where the etiquette will take it: a new group message that is no command.
     if (
@@ -70,7 +70,7 @@ async def assess_message(update: Update, context: Context) -> None:
     ):
         svc.verdicts.note_embedding(update.update_id, embedding, svc.clock())
     if verdict.level is Level.CRISIS:
-        svc.recent_crises.note(speaker(update, context), svc.clock())
+        await svc.recent_crises.note(speaker(update, context), svc.clock())
     svc.verdicts.note_verdict(update.update_id, verdict, svc.clock())
     if verdict.level is Level.NONE:
         return

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.platform.database_url import DatabaseLocation, DatabaseUrlError, parse_database_url
+from bot.platform.shared.redis_url import RedisUrlError, parse_redis_url
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -50,6 +51,8 @@ class Settings:
     # Where the secret was read from, when PORCHLIGHT_SECRET_FILE named a file.
     secret_file: Path | None = None
     database: DatabaseLocation | None = None
+    # Where instances share their ephemeral state (REDIS_URL); None: this process's memory.
+    redis_url: str | None = field(default=None, repr=False)  # may hold a password
 
     @property
     def base_file_url(self) -> str:
@@ -180,6 +183,7 @@ def load_settings(
         webhook_port=int(port_text),
         secret_file=secret_file,
         database=_database(get("DATABASE_URL")),
+        redis_url=_redis(get("REDIS_URL")),
     )
 
 
@@ -187,6 +191,13 @@ def _database(value: str | None) -> DatabaseLocation | None:
     try:
         return parse_database_url(value)
     except DatabaseUrlError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _redis(value: str | None) -> str | None:
+    try:
+        return parse_redis_url(value)
+    except RedisUrlError as error:
         raise ConfigError(str(error)) from None
 
 

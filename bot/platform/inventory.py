@@ -299,7 +299,9 @@ MEMORY: tuple[HeldInMemory, ...] = (
         "until the etiquette reads it, within the same update; at most 10 minutes",
     ),
     HeldInMemory(
-        "recent crises", "keyed pseudonyms of a chat and member, and the time", "10 minutes"
+        "recent crises",
+        "keyed pseudonyms of a chat and member, and the time (in Redis with REDIS_URL)",
+        "10 minutes",
     ),
     HeldInMemory(
         "erasures to try again",

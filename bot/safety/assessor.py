@@ -10,18 +10,21 @@ the model cannot load or fails, the rules still run, the log says so once, and `
 tells /healthz.
 
 Also here: who had a crisis verdict in the last few minutes (RecentCrises), so their next
-message is read with that in mind. Keyed pseudonyms and times only, in memory only.
+message is read with that in mind. Keyed pseudonyms and times only, in the shared state
+(memory, or Redis with REDIS_URL), never on disk.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TypeVar
 
+from bot.platform.shared import SharedState, SharedStateError
 from bot.safety.model import CrisisModel, ModelUnavailable, Vectors
 from bot.safety.rules import assess_rules
 from bot.safety.verdict import Assessment, Level, ModelScore, combine
@@ -33,6 +36,10 @@ logger = logging.getLogger(__name__)
 Who = tuple[str | None, str | None]
 # The most messages embedded in one pass; more wait for the next (a pass stays short).
 MAX_BATCH = 64
+# How much longer than its span a crisis may stay in the shared state, should the sweep
+# not come round (the time to live removes it then).
+_BACKSTOP = timedelta(minutes=1)
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -152,41 +159,73 @@ class Assessor:
 
 class RecentCrises:
     """Whose last message was a crisis, for a few minutes: their next words are read in
-    that light. Keyed pseudonyms and times are all it holds, and only in memory."""
+    that light. Keyed pseudonyms and times are all it holds, in the shared state (with
+    REDIS_URL, every instance reads the member's next message in the same light).
 
-    def __init__(self, span: timedelta = timedelta(minutes=10), limit: int = 4096) -> None:
+    The window only adds care; a crisis is answered whether or not it can be read or
+    written, so a failing Redis costs the window (said once in the log), never an answer.
+    """
+
+    PREFIX = "crisis:"
+
+    def __init__(self, state: SharedState, span: timedelta = timedelta(minutes=10)) -> None:
         self.span = span
-        self._limit = limit
-        self._when: OrderedDict[Who, datetime] = OrderedDict()
+        self._state = state
+        self._failing = False
 
-    def note(self, key: Who, now: datetime) -> None:
-        self._when[key] = now
-        self._when.move_to_end(key)
-        while len(self._when) > self._limit:
-            self._when.popitem(last=False)
+    def _key(self, who: Who) -> str:
+        chat, member = who
+        return f"{self.PREFIX}{chat or '-'}:{member or '-'}"
 
-    def within(self, key: Who, now: datetime) -> bool:
-        when = self._when.get(key)
-        if when is None:
+    async def note(self, who: Who, now: datetime) -> None:
+        # Kept by the bot's clock; the time to live, a little longer, is only a backstop.
+        await self._quietly(
+            self._state.put(self._key(who), str(now.timestamp()), self.span + _BACKSTOP)
+        )
+
+    async def within(self, who: Who, now: datetime) -> bool:
+        value = await self._quietly(self._state.get(self._key(who)))
+        if not isinstance(value, str):
             return False
-        if now - when > self.span:
-            del self._when[key]
+        if now - datetime.fromtimestamp(float(value), UTC) > self.span:
+            await self._quietly(self._state.delete(self._key(who)))
             return False
         return True
 
-    def sweep(self, now: datetime) -> None:
+    async def sweep(self, now: datetime) -> None:
         """Let go of every crisis older than the span (the memory tick)."""
-        for key in [key for key, when in self._when.items() if now - when > self.span]:
-            del self._when[key]
+        for key in await self._keys():
+            value = await self._quietly(self._state.get(key))
+            if isinstance(value, str) and now - datetime.fromtimestamp(float(value), UTC) > (
+                self.span
+            ):
+                await self._quietly(self._state.delete(key))
 
-    def __len__(self) -> int:
-        return len(self._when)
+    async def held(self) -> int:
+        return len(await self._keys())
 
-    def names(self, member: str) -> bool:
-        """Whether any pair held names this member's pseudonym."""
-        return any(member in key for key in self._when)
+    async def names(self, member: str) -> bool:
+        """Whether any crisis held names this member's pseudonym."""
+        return bool(await self._keys(member))
 
-    def forget(self, member: str) -> None:
-        """Let go of every pair that names this member's pseudonym (after /forget)."""
-        for key in [key for key in self._when if member in key]:
-            del self._when[key]
+    async def forget(self, member: str) -> None:
+        """Let go of every crisis that names this member's pseudonym (after /forget)."""
+        if found := await self._keys(member):
+            await self._quietly(self._state.delete(*found))
+
+    async def _keys(self, containing: str = "") -> list[str]:
+        found = await self._quietly(self._state.keys(self.PREFIX, containing))
+        return found if isinstance(found, list) else []
+
+    async def _quietly(self, call: Awaitable[T]) -> T | None:
+        try:
+            found = await call
+        except SharedStateError as error:
+            if not self._failing:
+                logger.warning("the crisis window cannot be kept: %s", error)
+            self._failing = True
+            return None
+        if self._failing:
+            logger.info("the crisis window is kept again")
+        self._failing = False
+        return found

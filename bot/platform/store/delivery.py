@@ -53,6 +53,7 @@ class DeliveryStore(Protocol):
         self, now: datetime, limit: int, lease: timedelta
     ) -> list[Subscription]: ...
     async def release(self, subscription: Subscription) -> None: ...
+    async def release_every_claim(self) -> int: ...
     async def reschedule(
         self,
         subscription: Subscription,
@@ -167,6 +168,15 @@ class DeliveryTables(Tables):
             sub.kind,
             sub.thread_id or NO_THREAD,
         )
+
+    async def release_every_claim(self) -> int:
+        """At the start of the only instance that may tick: every claim there is was left
+        by one that died, and its deliveries go out now rather than when it lapses."""
+        async with self._db.transaction():
+            return await self._db.execute(
+                "UPDATE subscriptions SET lease_until = 0, claimed_by = NULL "
+                "WHERE claimed_by IS NOT NULL"
+            )
 
     async def _subscriptions(self, where: str, *values: object) -> list[Subscription]:
         columns = (

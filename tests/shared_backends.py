@@ -1,0 +1,85 @@
+"""Where tests find a Redis server, and a namespace of their own on it for each test.
+
+PORCHLIGHT_TEST_REDIS names the server (a redis:// URL). Unset, the local default is tried
+and the Redis tests are skipped, saying why, when nothing answers there; set, the server
+must answer (CI sets it); `off` skips them. Each test's keys carry a namespace of its own
+and are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from urllib.parse import urlsplit
+
+import pytest
+import redis.asyncio as redis
+
+REDIS_SETTING = "PORCHLIGHT_TEST_REDIS"
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+
+
+@cache
+def redis_server() -> str | None:
+    chosen = os.environ.get(REDIS_SETTING, "")
+    if chosen == "off":
+        return None
+    url = chosen or LOCAL_REDIS
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or "localhost", parts.port or 6379), 1).close()
+    except OSError:
+        if chosen:
+            pytest.fail(f"{REDIS_SETTING} names a server that does not answer", False)
+        return None
+    return url
+
+
+def require_redis() -> str:
+    """The server's URL, or skip this test saying why."""
+    url = redis_server()
+    if url is None:
+        reason = (
+            f"{REDIS_SETTING}=off"
+            if os.environ.get(REDIS_SETTING) == "off"
+            else f"no Redis at {LOCAL_REDIS} (set {REDIS_SETTING} to a server's URL)"
+        )
+        pytest.skip(f"Redis tests skipped: {reason}")
+    return url
+
+
+@asynccontextmanager
+async def fresh_redis() -> AsyncIterator[tuple[str, str]]:
+    """The server's URL and a namespace no other test uses; its keys go afterwards."""
+    url = require_redis()
+    namespace = f"test-{secrets.token_hex(6)}"
+    try:
+        yield url, namespace
+    finally:
+        await delete_namespace(url, namespace)
+
+
+async def delete_namespace(url: str, namespace: str) -> None:
+    """Every key a bot (or a test) with this namespace left."""
+    client = redis.from_url(url)
+    try:
+        async for key in client.scan_iter(match=f"porchlight:{namespace}:*"):
+            await client.delete(key)
+    finally:
+        await client.aclose()
+
+
+async def dump_redis(url: str, namespace: str) -> bytes:
+    """Every key of the namespace with its value, as text: what a dump of Redis would hold."""
+    client = redis.from_url(url)
+    lines = []
+    try:
+        async for key in client.scan_iter(match=f"porchlight:{namespace}:*"):
+            lines.append(b"%s = %s" % (key, await client.get(key) or b""))
+    finally:
+        await client.aclose()
+    return b"\n".join(sorted(lines))
