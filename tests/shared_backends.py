@@ -8,48 +8,18 @@ and are deleted afterwards.
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import cache
-from urllib.parse import urlsplit
 
-import pytest
 import redis.asyncio as redis
 
-REDIS_SETTING = "PORCHLIGHT_TEST_REDIS"
+from tests.servers import Server
+
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
-
-
-@cache
-def redis_server() -> str | None:
-    chosen = os.environ.get(REDIS_SETTING, "")
-    if chosen == "off":
-        return None
-    url = chosen or LOCAL_REDIS
-    parts = urlsplit(url)
-    try:
-        socket.create_connection((parts.hostname or "localhost", parts.port or 6379), 1).close()
-    except OSError:
-        if chosen:
-            pytest.fail(f"{REDIS_SETTING} names a server that does not answer", False)
-        return None
-    return url
-
-
-def require_redis() -> str:
-    """The server's URL, or skip this test saying why."""
-    url = redis_server()
-    if url is None:
-        reason = (
-            f"{REDIS_SETTING}=off"
-            if os.environ.get(REDIS_SETTING) == "off"
-            else f"no Redis at {LOCAL_REDIS} (set {REDIS_SETTING} to a server's URL)"
-        )
-        pytest.skip(f"Redis tests skipped: {reason}")
-    return url
+REDIS = Server("Redis", "PORCHLIGHT_TEST_REDIS", LOCAL_REDIS)
+redis_server = REDIS.url
+require_redis = REDIS.require
 
 
 @asynccontextmanager

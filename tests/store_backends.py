@@ -9,49 +9,18 @@ rows.
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import cache
-from urllib.parse import urlsplit
 
 import asyncpg
-import pytest
 
-POSTGRES_SETTING = "PORCHLIGHT_TEST_POSTGRES"
+from tests.servers import Server
+
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-@cache
-def postgres_server() -> str | None:
-    """The server's URL, or None (with the reason in skip_reason) to skip."""
-    chosen = os.environ.get(POSTGRES_SETTING, "")
-    if chosen == "off":
-        return None
-    url = chosen or LOCAL_POSTGRES
-    parts = urlsplit(url)
-    try:
-        socket.create_connection((parts.hostname or "localhost", parts.port or 5432), 1).close()
-    except OSError:
-        if chosen:
-            pytest.fail(f"{POSTGRES_SETTING} names a server that does not answer", False)
-        return None
-    return url
-
-
-def require_postgres() -> str:
-    """The server's URL, or skip this test saying why."""
-    url = postgres_server()
-    if url is None:
-        reason = (
-            f"{POSTGRES_SETTING}=off"
-            if os.environ.get(POSTGRES_SETTING) == "off"
-            else f"no PostgreSQL at {LOCAL_POSTGRES} (set {POSTGRES_SETTING} to a server's URL)"
-        )
-        pytest.skip(f"PostgreSQL tests skipped: {reason}")
-    return url
+POSTGRES = Server("PostgreSQL", "PORCHLIGHT_TEST_POSTGRES", LOCAL_POSTGRES)
+postgres_server = POSTGRES.url
+require_postgres = POSTGRES.require
 
 
 @asynccontextmanager

@@ -8,6 +8,7 @@ secret, and the health check. SqliteStore and PostgresStore open one and hand it
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
 
 from bot.platform import inventory
 from bot.platform.privacy import Pseudonym, SealedId
@@ -40,8 +41,17 @@ class DatabaseStore(
     def described(self) -> str:
         return self._db.described
 
-    async def prepare(self, check_value: str) -> None:
-        """Bring the schema up to date and check the database was made with this secret."""
+    async def prepared(self, check_value: str) -> Self:
+        """This store, its schema brought up to date and the database checked to be made
+        with this secret; the database closed if either fails."""
+        try:
+            await self._prepare(check_value)
+        except StoreError:
+            await self.close()
+            raise
+        return self
+
+    async def _prepare(self, check_value: str) -> None:
         await self._migrate()
         async with self._db.transaction():
             await dialects.lock_while_starting(self._db)

@@ -151,13 +151,7 @@ class PostgresStore(DatabaseStore):
     ) -> PostgresStore:
         """Connect, bring the schema up to date and check it belongs to this secret."""
         database = await PostgresDatabase.open(url, prepared_statements=prepared_statements)
-        store = cls(database)
-        try:
-            await store.prepare(check_value)
-        except StoreError:
-            await database.close()
-            raise
-        return store
+        return await cls(database).prepared(check_value)
 
 
 def explain_postgres(error: BaseException, described: str) -> str:

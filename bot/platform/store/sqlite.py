@@ -167,14 +167,7 @@ class SqliteStore(DatabaseStore):
     @classmethod
     async def open(cls, path: Path, check_value: str) -> SqliteStore:
         """Open (creating if needed) the file and check it belongs to this secret."""
-        database = await SqliteDatabase.open(path)
-        store = cls(database)
-        try:
-            await store.prepare(check_value)
-        except StoreError:
-            await database.close()
-            raise
-        return store
+        return await cls(await SqliteDatabase.open(path)).prepared(check_value)
 
 
 _RESTORE_HINT = "restore it from a backup, or move it aside to start afresh"
