@@ -111,10 +111,9 @@ async def _prepare_on_sqlite(
     content = _load_content(settings)
     try:
         store = await SqliteStore.open(database_file, keyring.check_value())
-        await _take_over_deliveries(store)
     except StoreError as error:
         raise StartupError(str(error)) from None
-    return Prepared(await _services(settings, store, keyring, content, clock), folder_locks=locks)
+    return Prepared(await _ready(settings, store, keyring, content, clock), folder_locks=locks)
 
 
 def _secret_beside(settings: Settings, database_file: Path) -> bytes:
@@ -177,8 +176,7 @@ async def _prepare_on_postgres(
             keyring.check_value(),
             prepared_statements=location.prepared_statements,
         )
-        await _take_over_deliveries(store)
-        services = await _services(settings, store, keyring, content, clock)
+        services = await _ready(settings, store, keyring, content, clock)
     except StoreError as error:
         await lock.release()
         raise StartupError(str(error)) from None
@@ -186,6 +184,21 @@ async def _prepare_on_postgres(
         await lock.release()
         raise
     return Prepared(services, database_lock=lock)
+
+
+async def _ready(
+    settings: Settings, store: Store, keyring: Keyring, content: _Content, clock: Clock
+) -> Services:
+    """The services on an opened store; the store closed again if they cannot start (its
+    connection's thread would keep the process from ending)."""
+    try:
+        await _take_over_deliveries(store)
+        return await _services(settings, store, keyring, content, clock)
+    except BaseException as error:
+        await store.close()
+        if isinstance(error, StoreError):
+            raise StartupError(str(error)) from None
+        raise
 
 
 async def _take_over_deliveries(store: Store) -> None:

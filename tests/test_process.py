@@ -30,7 +30,7 @@ def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "PORCHLIGHT_")) and k != "DATABASE_URL"
+        if not k.startswith(("TELEGRAM_", "PORCHLIGHT_")) and k not in ("DATABASE_URL", "REDIS_URL")
     }
     env.update({"PORCHLIGHT_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"})
     env.update(values)
@@ -273,6 +273,23 @@ async def test_a_damaged_database_is_one_line_at_start(tmp_path: Path) -> None:
     assert code == 2
     assert "is damaged" in err
     assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+async def test_a_redis_that_does_not_answer_is_one_line_and_the_process_ends(
+    tmp_path: Path,
+) -> None:
+    """With the database already open when Redis fails, the process still ends at once."""
+    env = bot_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN="123:abcdefghijklmn",
+        PORCHLIGHT_SECRET="s" * 40,
+        REDIS_URL="redis://:hunter2@127.0.0.1:9/0",
+    )
+    code, _, err = await finish(await start_bot(env, cwd=tmp_path), seconds=30)
+    assert code == 2
+    assert err.strip().startswith("porchlight: REDIS_URL: Redis at 127.0.0.1:9/0 does not answer")
+    assert "hunter2" not in err
     assert "Traceback" not in err
 
 
