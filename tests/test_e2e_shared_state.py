@@ -3,6 +3,7 @@ and holds nothing that names a member, before /forget or after it."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 
 import pytest
@@ -19,8 +20,11 @@ AGAIN = "Thank you for writing again."
 
 @pytest.fixture
 def settings_overrides() -> dict[str, object]:
+    """Redis, and a secret of this test's own: the bot's namespace there comes from its
+    secret, and no other test (nor another run on the same Redis) may share it."""
     url = redis_server()
-    return {} if url is None else {"redis_url": url}
+    secret = f"a shared-state test's own secret, {secrets.token_hex(16)}"
+    return {} if url is None else {"redis_url": url, "secret": secret}
 
 
 @pytest.fixture
