@@ -1,6 +1,6 @@
 """Relay benchmark: many live peer chats at once, both sides writing, through the simulator.
 
-Run: python bench/bench_relay.py [--chats 1000] [--messages 3] [--gap 2.0]
+Run: python bench/bench_relay.py [--chats 1000] [--messages 3] [--gap 2.0] [--redis URL]
 
 The real Application polls the local Bot API simulator (Telegram's rate limits off, to
 measure the bot itself; the relay still paces itself to one message a second per chat).
@@ -10,7 +10,9 @@ texts, `gap` seconds apart, their starts spread evenly over the first gap: a ste
 of 2 x chats / gap messages a second, all chats live at once. Reported: messages relayed
 a second, the median and 99th-percentile delay from a message entering the simulator (what Telegram
 would hand the bot) to the bot's copy reaching it, how many were lost, and the process's
-peak memory (bot and simulator together, one process).
+peak memory (bot and simulator together, one process). With --redis, the peer room is
+shared through that Redis, as instances beside each other share it, and every change to
+it is written there.
 """
 
 from __future__ import annotations
@@ -29,15 +31,17 @@ from inprocess import delays_line, machine, peak_memory, running_bot  # bench/, 
 
 from bot.handlers.common import App
 from bot.peers.service import room_of
+from bot.peers.shared_room import shared_room_of
 from bot.platform.privacy import Pseudonym
 from bot.sim import BotApiSimulator, SimUser
 
 NOW = datetime(2027, 1, 5, 3, 0, tzinfo=UTC)
 
 
-async def run(chats: int, messages: int, gap: float) -> None:
-    async with running_bot(NOW) as (sim, app, prepared):
-        pairs = pair_up(app, sim, prepared.services.keyring.pseudonym, chats)
+async def run(chats: int, messages: int, gap: float, redis_url: str | None) -> None:
+    async with running_bot(NOW, redis_url=redis_url) as (sim, app, prepared):
+        async with shared_room_of(app).changing():
+            pairs = pair_up(app, sim, prepared.services.keyring.pseudonym, chats)
         sent_at: dict[str, float] = {}
         started = time.monotonic()
         writers = [user for pair in pairs for user in pair]
@@ -52,7 +56,7 @@ async def run(chats: int, messages: int, gap: float) -> None:
         arrived = await wait_for_copies(sim, sent_at, expected)
     elapsed = max(arrived.values()) - started if arrived else 0.0
     delays = [arrived[key] - sent_at[key] for key in arrived]
-    report(chats, messages, gap, expected, arrived, delays, elapsed)
+    report(chats, messages, gap, expected, arrived, delays, elapsed, redis_url)
 
 
 def pair_up(
@@ -121,8 +125,13 @@ def report(
     arrived: dict[str, float],
     delays: list[float],
     elapsed: float,
+    redis_url: str | None,
 ) -> None:
-    print(f"command: python bench/bench_relay.py --chats {chats} --messages {messages} --gap {gap}")
+    shared = "" if redis_url is None else f" --redis {redis_url}"
+    print(
+        f"command: python bench/bench_relay.py --chats {chats} --messages {messages} "
+        f"--gap {gap}{shared}"
+    )
     print(machine())
     print(f"{chats} live chats, {expected} messages written ({messages} per side, {gap} s apart)")
     print(f"relayed {len(arrived)} in {elapsed:.1f} s: {len(arrived) / elapsed:.0f} a second")
@@ -136,8 +145,9 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=3)
     parser.add_argument("--gap", type=float, default=2.0)
+    parser.add_argument("--redis", metavar="URL", help="share the peer room through this Redis")
     args = parser.parse_args()
-    asyncio.run(run(args.chats, args.messages, args.gap))
+    asyncio.run(run(args.chats, args.messages, args.gap, args.redis))
 
 
 if __name__ == "__main__":

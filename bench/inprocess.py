@@ -7,6 +7,7 @@ import asyncio
 import os
 import platform
 import resource
+import secrets
 import statistics
 import sys
 import tempfile
@@ -27,8 +28,11 @@ from bot.startup import Prepared, prepare
 
 
 @asynccontextmanager
-async def running_bot(now: datetime) -> AsyncIterator[tuple[BotApiSimulator, App, Prepared]]:
-    """A simulator and the bot polling it, on a fresh data folder, at a fixed clock."""
+async def running_bot(
+    now: datetime, *, redis_url: str | None = None
+) -> AsyncIterator[tuple[BotApiSimulator, App, Prepared]]:
+    """A simulator and the bot polling it, on a fresh data folder, at a fixed clock; with
+    redis_url, sharing its ephemeral state there (under a namespace of its own)."""
     configure_logging("WARNING", token="")
     async with BotApiSimulator() as sim:
         with tempfile.TemporaryDirectory() as folder:
@@ -36,9 +40,10 @@ async def running_bot(now: datetime) -> AsyncIterator[tuple[BotApiSimulator, App
                 token=sim.token,
                 base_url=sim.base_url,
                 data_dir=Path(folder),
-                secret="bench-" + "b" * 40,
+                secret=f"bench-{secrets.token_hex(20)}",
                 region=None,
                 log_level="WARNING",
+                redis_url=redis_url,
             )
             prepared = await prepare(settings, clock=lambda: now)
             app = build_application(prepared.services)

@@ -37,7 +37,7 @@ from bot.handlers.common import App, Context
 from bot.meetings.live import resume_meetings
 from bot.memory import SWEEP_EVERY, sweep
 from bot.peers.service import room_of
-from bot.peers.tick import tell_restarted
+from bot.peers.tick import take_up_the_room
 from bot.platform.discreet import neutral_first_line
 from bot.plumbing.commands import publish_commands
 from bot.plumbing.priority import MembersFirstRateLimiter
@@ -118,8 +118,7 @@ async def on_startup(application: App) -> None:
     """Work that needs Telegram, done once the bot is initialised and before updates flow."""
     svc = services_of(application.bot_data)
     await publish_commands(application.bot, svc.catalog)
-    room_of(application).discreet |= await svc.store.discreet_chats(svc.clock())
-    await tell_restarted(application)
+    await take_up_the_room(application)
     await resume_meetings(application)
 
 

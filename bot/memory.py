@@ -15,6 +15,7 @@ from datetime import timedelta
 from bot.etiquette import memory as etiquette_memory
 from bot.meetings import live as live_meetings
 from bot.peers.service import leave_everything, room_of
+from bot.peers.shared_room import holding_the_room
 from bot.platform.privacy import Pseudonym
 from bot.platform.store import StoreError
 from bot.plumbing.types import App, Context
@@ -29,16 +30,23 @@ _ERASE_LATER = "porchlight.erase_later"
 async def sweep_now(app: App) -> None:
     svc = services_of(app.bot_data)
     now = svc.clock()
-    peers = room_of(app)
-    peers.let_go_of_the_past(now)
-    # The store's blocks expire after 30 days; memory holds exactly the live ones.
-    peers.blocked_pairs = await svc.store.blocks(now)
+    await _sweep_the_room(app)
     await live_meetings.let_go_of_ended(app)
     etiquette_memory.let_go_of_old(app.bot_data, now)
     svc.verdicts.sweep(now)
     await svc.recent_crises.sweep(now)
     svc.recent_distress.sweep(now)
     await _erase_what_could_not_be(app)
+
+
+@holding_the_room
+async def _sweep_the_room(app: App) -> None:
+    svc = services_of(app.bot_data)
+    now = svc.clock()
+    peers = room_of(app)
+    peers.let_go_of_the_past(now)
+    # The store's blocks expire after 30 days; memory holds exactly the live ones.
+    peers.blocked_pairs = await svc.store.blocks(now)
 
 
 def _to_erase(app: App) -> set[Pseudonym]:
@@ -76,6 +84,7 @@ class Forgotten:
     held: bool  # whether memory held anything about them at all
 
 
+@holding_the_room
 async def forget_member(
     app: App, member: Pseudonym, user_id: int, *, notify_self: bool = True
 ) -> Forgotten:

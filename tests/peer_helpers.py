@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.peers.service import room_of
 from bot.sim import BotApiSimulator, SimChat, SimMessage, SimUser
 from tests.conftest import Harness
@@ -48,8 +50,15 @@ def moderators_chat(sim: BotApiSimulator) -> tuple[SimChat, SimUser]:
     return chat, moderator
 
 
+class RunsOnSim(Protocol):
+    """A running bot, or several: what the steps below need of it."""
+
+    @property
+    def sim(self) -> BotApiSimulator: ...
+
+
 async def approved_listener(
-    harness: Harness,
+    harness: RunsOnSim,
     name: str,
     moderators: tuple[SimChat, SimUser],
     *,

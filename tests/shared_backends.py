@@ -44,12 +44,21 @@ async def delete_namespace(url: str, namespace: str) -> None:
 
 
 async def dump_redis(url: str, namespace: str) -> bytes:
-    """Every key of the namespace with its value, as text: what a dump of Redis would hold."""
+    """Every key of the namespace with its value (a hash's fields, a list's items), as
+    text: what a dump of Redis would hold."""
     client = redis.from_url(url)
     lines = []
     try:
         async for key in client.scan_iter(match=f"porchlight:{namespace}:*"):
-            lines.append(b"%s = %s" % (key, await client.get(key) or b""))
+            kind = await client.type(key)
+            if kind == b"hash":
+                fields = await client.hgetall(key)
+                value = b" ".join(b"%s=%s" % item for item in sorted(fields.items()))
+            elif kind == b"list":
+                value = b" ".join(await client.lrange(key, 0, -1))
+            else:
+                value = await client.get(key) or b""
+            lines.append(b"%s = %s" % (key, value))
     finally:
         await client.aclose()
     return b"\n".join(sorted(lines))

@@ -8,8 +8,21 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.peers.room_snapshot import room_records
+from bot.peers.service import room_of
+from bot.peers.shared_room import shared_room_of
 from bot.sim import SimUser
 from tests.conftest import Harness
+from tests.peer_helpers import (
+    PEER_SETTINGS,
+    approved_listener,
+    bot_says,
+    check_in,
+    connect,
+    fast_relay,
+    live_chat,
+    moderators_chat,
+)
 from tests.privacy_audit import KnownMember, find_leaks, forbidden_needles
 from tests.shared_backends import delete_namespace, dump_redis, redis_server, require_redis
 from tests.test_e2e_foundation import say
@@ -24,7 +37,7 @@ def settings_overrides() -> dict[str, object]:
     secret, and no other test (nor another run on the same Redis) may share it."""
     url = redis_server()
     secret = f"a shared-state test's own secret, {secrets.token_hex(16)}"
-    return {} if url is None else {"redis_url": url, "secret": secret}
+    return {} if url is None else {"redis_url": url, "secret": secret, **PEER_SETTINGS}
 
 
 @pytest.fixture
@@ -76,3 +89,53 @@ async def test_redis_holds_no_id_name_or_words_and_nothing_after_forget(
     assert find_leaks({"the Redis dump": dump}, "", needles) == []
     await say(sim, member, "/forget")
     assert await redis_dump(harness) == b""
+
+
+async def test_a_peer_chat_carries_on_through_a_restart(on_redis: Harness) -> None:
+    """The room is in Redis: a restart (a deploy, or another instance taking over) ends
+    nobody's chat and loses nobody's place in line."""
+    harness = on_redis
+    sim = harness.sim
+    listener, member = await live_chat(harness, "Ivo", "Juno")
+    waiting = sim.add_user("Kit", started=True)
+    await check_in(sim, waiting)
+    await harness.restart()
+    fast_relay(harness)
+    sent = sim.send_text(member, "are you still there?")
+    to_listener = sim.private_chat(listener)
+    await bot_says(sim, to_listener, "are you still there?", after=sent.message_id)
+    to_member = sim.private_chat(member)
+    floor = to_member.last_message_id
+    sim.send_text(listener, "still here")
+    await bot_says(sim, to_member, "still here", after=floor)
+    for person in (member, listener, waiting):
+        assert not any("restart" in (m.text or "") for m in sim.messages(sim.private_chat(person)))
+    assert room_of(harness.app).matchmaker.position(harness.services.keyring.pseudonym(waiting.id))
+
+
+async def test_redis_holds_a_peer_chat_sealed_and_nothing_of_a_member_after_forget(
+    on_redis: Harness,
+) -> None:
+    harness = on_redis
+    sim = harness.sim
+    fast_relay(harness)
+    listener = await approved_listener(harness, "Lior", moderators_chat(sim))
+    member = sim.add_user("Mina", username="mina_at_night", started=True)
+    await connect(sim, member, listener)
+    words = "the night shift at the depot was hard"
+    sent = sim.send_text(member, words)
+    await bot_says(sim, sim.private_chat(listener), words, after=sent.message_id)
+    needles = forbidden_needles([known(member, words), known(listener)], sim.token)
+    dump = await redis_dump(harness)
+    assert b"peers:records" in dump
+    assert find_leaks({"the Redis dump": dump}, "", needles) == []
+    await say(sim, member, "/forget")
+    await bot_says(sim, sim.private_chat(listener), "ended the chat")
+    # Opened with the secret, the room holds nothing of the member either.
+    keeper = shared_room_of(harness.app)
+    await keeper.refresh()
+    pseudonym = harness.services.keyring.pseudonym(member.id)
+    opened = str(room_records(keeper.room))
+    assert pseudonym not in opened
+    assert str(member.id) not in opened
+    assert find_leaks({"the Redis dump": await redis_dump(harness)}, "", needles) == []

@@ -43,6 +43,52 @@ async def test_values_come_back_until_their_time_to_live_runs_out(state: SharedS
     assert await state.get("crisis:a:b") is None
 
 
+async def test_a_value_is_set_only_where_none_is_and_let_go_only_by_its_holder(
+    state: SharedState,
+) -> None:
+    minute = timedelta(minutes=1)
+    assert await state.put_new("lock", "mine", minute)
+    assert not await state.put_new("lock", "theirs", minute)
+    assert not await state.renew("lock", "theirs", minute)
+    assert await state.renew("lock", "mine", timedelta(milliseconds=50))
+    assert not await state.delete_if("lock", "theirs")
+    await asyncio.sleep(0.15)
+    assert await state.get("lock") is None  # the renewed lease ran out
+    assert await state.put_new("lock", "theirs", minute)
+    assert await state.delete_if("lock", "theirs")
+    assert await state.get("lock") is None
+
+
+async def test_records_are_read_back_by_what_changed_since_a_version(
+    state: SharedState,
+) -> None:
+    hour = timedelta(hours=1)
+    assert await state.changes_since("room", None) == (0, None)
+    first = await state.put_records("room", {"a": "1", "b": "2"}, [], hour)
+    second = await state.put_records("room", {"c": "3"}, ["a"], hour)
+    assert second == first + 1
+    assert await state.changes_since("room", first) == (second, {"c", "a"})
+    assert await state.changes_since("room", second) == (second, set())
+    assert await state.changes_since("room", None) == (second, None)
+    assert await state.records("room", ["a", "c"]) == {"c": "3"}
+    assert await state.records("room") == {"b": "2", "c": "3"}
+
+
+async def test_a_reader_too_far_behind_reads_everything(state: SharedState) -> None:
+    hour = timedelta(hours=1)
+    start = await state.put_records("room", {"a": "0"}, [], hour)
+    for n in range(300):
+        await state.put_records("room", {"a": str(n)}, [], hour)
+    now, changed = await state.changes_since("room", start)
+    assert now == start + 300
+    assert changed is None
+    assert (await state.changes_since("room", now - 2))[1] == {"a"}
+    many = {f"k{n}": "x" for n in range(600)}
+    latest = await state.put_records("room", many, [], hour)
+    listed = (await state.changes_since("room", latest - 1))[1]
+    assert listed is None or listed == set(many)
+
+
 async def test_keys_are_found_by_prefix_and_by_what_they_name(state: SharedState) -> None:
     for key in ("crisis:chat1:m1", "crisis:chat2:m2", "crisis:m1:-", "other:m1"):
         await state.put(key, "x", timedelta(minutes=1))

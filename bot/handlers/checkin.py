@@ -41,6 +41,7 @@ from bot.peers.checkin import (
 )
 from bot.peers.room import MAX_CHECKIN_WORDS, CheckIn
 from bot.peers.service import PeerState, ask_for_peer, room_of
+from bot.peers.shared_room import changes_the_room
 from bot.platform.catalog import Html
 from bot.safety import Level
 from bot.safety.resources import AnswerKind
@@ -241,13 +242,19 @@ async def discreet_command(update: Update, context: Context) -> None:
 
 
 def register(application: App) -> None:
-    application.add_handler(CommandHandler("checkin", checkin_command, filters=NEW_MESSAGES))
-    application.add_handler(CommandHandler("discreet", discreet_command, filters=NEW_MESSAGES))
+    application.add_handler(
+        CommandHandler("checkin", changes_the_room(checkin_command), filters=NEW_MESSAGES)
+    )
+    application.add_handler(
+        CommandHandler("discreet", changes_the_room(discreet_command), filters=NEW_MESSAGES)
+    )
     open_checkin = PeerState(
         application,
         "has_open_checkin",
         lambda peers, who: who in peers.checkins and who not in peers.matchmaker.pairs,
     )
     words = NEW_MESSAGES & PRIVATE & filters.TEXT & ~filters.COMMAND & open_checkin
-    application.add_handler(MessageHandler(words, checkin_words))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{FEATURE}:"))
+    application.add_handler(MessageHandler(words, changes_the_room(checkin_words)))
+    application.add_handler(
+        CallbackQueryHandler(changes_the_room(on_button), pattern=f"^{FEATURE}:")
+    )

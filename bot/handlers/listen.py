@@ -35,6 +35,7 @@ from bot.handlers.common import (
 )
 from bot.peers.matching import DEFAULT_CAP, MAX_SHIFT, peer_alias
 from bot.peers.service import LISTENING, close_offer, match, room_of
+from bot.peers.shared_room import changes_the_room
 from bot.platform.privacy import Pseudonym, SealedId, SealError
 from bot.platform.store import ListenerRecord, PeerSession
 from bot.services import Services
@@ -312,5 +313,9 @@ async def on_button(update: Update, context: Context) -> None:
 
 
 def register(application: App) -> None:
-    application.add_handler(CommandHandler("listen", listen_command, filters=NEW_MESSAGES))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{FEATURE}:"))
+    application.add_handler(
+        CommandHandler("listen", changes_the_room(listen_command), filters=NEW_MESSAGES)
+    )
+    application.add_handler(
+        CallbackQueryHandler(changes_the_room(on_button), pattern=f"^{FEATURE}:")
+    )

@@ -14,7 +14,13 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.delivery.zones import local_today
 from bot.handlers.answer_view import send_answer
@@ -23,6 +29,7 @@ from bot.handlers.common import (
     HTML,
     NEW_MESSAGES,
     PRIVATE,
+    SAFETY_GROUP,
     App,
     Context,
     chat_zone,
@@ -60,6 +67,7 @@ from bot.peers.service import (
     say,
     start_chat,
 )
+from bot.peers.shared_room import bring_up_to_date, changes_the_room, shared_room_of
 from bot.peers.tick import peer_tick_now
 from bot.platform.catalog import Html
 from bot.platform.privacy import Pseudonym
@@ -408,14 +416,17 @@ async def peer_tick(context: Context) -> None:
 
 
 def register(application: App) -> None:
-    room_of(application)
+    if shared_room_of(application).spans_instances:
+        # Before the safety handler's group: it asks who is in a peer chat, too.
+        room_group = SAFETY_GROUP - 1
+        application.add_handler(TypeHandler(Update, bring_up_to_date), group=room_group)
     in_chat = PeerState(
         application, "in_peer_chat", lambda peers, who: who in peers.matchmaker.pairs
     )
     relayable = NEW_MESSAGES & PRIVATE & in_chat & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-    application.add_handler(MessageHandler(relayable, relay))
+    application.add_handler(MessageHandler(relayable, changes_the_room(relay)))
     edited = filters.UpdateType.EDITED_MESSAGE & PRIVATE & in_chat
-    application.add_handler(MessageHandler(edited, edited_in_chat))
+    application.add_handler(MessageHandler(edited, changes_the_room(edited_in_chat)))
     for name, callback in (
         ("end", end_command),
         ("block", block_command),
@@ -423,7 +434,11 @@ def register(application: App) -> None:
         ("handover", handover_command),
         ("cancel", cancel_command),
     ):
-        application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES & PRIVATE))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{FEATURE}:"))
+        application.add_handler(
+            CommandHandler(name, changes_the_room(callback), filters=NEW_MESSAGES & PRIVATE)
+        )
+    application.add_handler(
+        CallbackQueryHandler(changes_the_room(on_button), pattern=f"^{FEATURE}:")
+    )
     assert application.job_queue is not None
     application.job_queue.run_repeating(peer_tick, interval=TICK, first=TICK, name="peers")

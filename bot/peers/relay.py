@@ -14,6 +14,7 @@ from telegram.error import Forbidden
 
 from bot.peers.matching import Pair
 from bot.peers.service import HTML, leave_everything, room_of, say
+from bot.peers.shared_room import shared_room_of
 from bot.platform.privacy import Pseudonym
 from bot.plumbing.priority import CRISIS
 from bot.plumbing.types import App
@@ -59,9 +60,8 @@ def pass_on_urgently(app: App, to: Pseudonym, body: str) -> None:
 
 def _sender(app: App, to: Pseudonym, body: str, *, priority: str | None = None) -> Send:
     async def send() -> None:
-        peers = room_of(app)
-        chat_id = peers.chat_ids.get(to)
-        if chat_id is None or to not in peers.matchmaker.pairs:
+        chat_id = await _still_chatting(app, to)
+        if chat_id is None:
             return  # the chat ended while this waited
         try:
             sent = await app.bot.send_message(
@@ -70,7 +70,7 @@ def _sender(app: App, to: Pseudonym, body: str, *, priority: str | None = None) 
         except Forbidden:
             await leave_everything(app, to, notify_self=False)
             return
-        peers.note_sent(to, sent.message_id)
+        _note_sent(app, to, sent.message_id)
 
     return send
 
@@ -79,15 +79,27 @@ def _copier(app: App, to: Pseudonym, message: Message) -> Send:
     from_chat, message_id = message.chat_id, message.message_id
 
     async def copy() -> None:
-        peers = room_of(app)
-        chat_id = peers.chat_ids.get(to)
-        if chat_id is None or to not in peers.matchmaker.pairs:
+        chat_id = await _still_chatting(app, to)
+        if chat_id is None:
             return
         try:
             sent = await app.bot.copy_message(chat_id, from_chat, message_id, protect_content=True)
         except Forbidden:
             await leave_everything(app, to, notify_self=False)
             return
-        peers.note_sent(to, sent.message_id)
+        _note_sent(app, to, sent.message_id)
 
     return copy
+
+
+async def _still_chatting(app: App, to: Pseudonym) -> int | None:
+    """Where to send a paced message, if its reader is still in the chat."""
+    await shared_room_of(app).refresh()
+    peers = room_of(app)
+    chat_id = peers.chat_ids.get(to)
+    return chat_id if to in peers.matchmaker.pairs else None
+
+
+def _note_sent(app: App, to: Pseudonym, message_id: int) -> None:
+    """The copy's id, kept for the offer to delete copies when the chat ends."""
+    shared_room_of(app).change_soon(lambda peers: peers.note_sent(to, message_id))

@@ -23,6 +23,7 @@ from telegram.ext import filters
 from bot.peers.checkin import wait_counter
 from bot.peers.matching import Offer, Pair
 from bot.peers.room import CheckIn, PeerRoom, room_in
+from bot.peers.shared_room import holding_the_room
 from bot.platform.privacy import Pseudonym
 from bot.platform.store import PeerSession
 from bot.plumbing.types import App
@@ -129,6 +130,7 @@ async def count(app: App, name: str) -> None:
 # --- joining and leaving the line ----------------------------------------------------
 
 
+@holding_the_room
 async def ask_for_peer(
     app: App,
     update: Update,
@@ -357,6 +359,7 @@ async def hand_over(app: App, pair: Pair) -> None:
     await tell(app, pair.member, say(app, pair.member, "peer.handed_over_member", alias=alias))
 
 
+@holding_the_room
 async def leave_everything(app: App, who: Pseudonym, *, notify_self: bool = True) -> str | None:
     """/forget, or a member who blocked the bot: out of any chat, line and shift.
     Returns what they left (chat, line or shift), for /forget to say so."""

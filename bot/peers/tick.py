@@ -25,6 +25,7 @@ from bot.peers.service import (
     say,
     tell,
 )
+from bot.peers.shared_room import holding_the_room, shared_room_of
 from bot.platform.privacy import SealError
 from bot.plumbing.types import App
 from bot.services import services_of
@@ -32,6 +33,7 @@ from bot.services import services_of
 logger = logging.getLogger(__name__)
 
 
+@holding_the_room
 async def peer_tick_now(app: App) -> None:
     peers = room_of(app)
     svc = services_of(app.bot_data)
@@ -85,12 +87,26 @@ async def _tell_of_the_wait(app: App, request: Request, now: datetime) -> None:
     await tell(app, who, say(app, who, "peer.wait_mark", minutes=minutes, place=place))
 
 
-async def tell_restarted(app: App) -> None:
-    """At start: whoever a previous run left waiting, listening or chatting is told it
-    ended, so nobody waits on a chat that no longer exists."""
+@holding_the_room
+async def take_up_the_room(app: App) -> None:
+    """At start: the blocks and discreet chats the store keeps, into the room; and if the
+    room is shared and still there, carry on with it (another instance, or this one
+    before its restart, left people in it), else tell whoever a previous run left
+    waiting, listening or chatting that it ended."""
     svc = services_of(app.bot_data)
     peers = room_of(app)
+    peers.discreet |= await svc.store.discreet_chats(svc.clock())
     peers.blocked_pairs |= await svc.store.blocks(svc.clock())
+    if await shared_room_of(app).found_in_shared_state():
+        logger.info("carrying on the peer room the shared state holds")
+        return
+    await _tell_restarted(app)
+
+
+async def _tell_restarted(app: App) -> None:
+    """Whoever a previous run left waiting, listening or chatting is told it ended, so
+    nobody waits on a chat that no longer exists."""
+    svc = services_of(app.bot_data)
     for session in await svc.store.take_peer_sessions():
         try:
             chat_id = svc.keyring.unseal(session.sealed_chat)

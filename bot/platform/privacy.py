@@ -49,6 +49,7 @@ class Keyring:
     callback_key: bytes
     check_key: bytes
     webhook_key: bytes
+    shared_key: bytes
 
     @classmethod
     def from_secret(cls, secret: bytes) -> Keyring:
@@ -58,6 +59,7 @@ class Keyring:
             callback_key=_derive(secret, "callback"),
             check_key=_derive(secret, "check"),
             webhook_key=_derive(secret, "webhook"),
+            shared_key=_derive(secret, "shared"),
         )
 
     def pseudonym(self, telegram_id: int) -> Pseudonym:
@@ -78,6 +80,26 @@ class Keyring:
             raise SealError("sealed id cannot be opened with this secret") from error
         (chat_id,) = struct.unpack(">q", plain)
         return int(chat_id)
+
+    def seal_state(self, plain: bytes) -> bytes:
+        """State shared between instances (bot/platform/shared), unreadable to anyone who
+        reads the shared store without the secret: Redis holds ciphertext only."""
+        nonce = os.urandom(_NONCE_BYTES)
+        return nonce + AESGCM(self.shared_key).encrypt(nonce, plain, b"shared")
+
+    def open_state(self, sealed: bytes) -> bytes:
+        try:
+            return AESGCM(self.shared_key).decrypt(
+                sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], b"shared"
+            )
+        except (InvalidTag, ValueError) as error:
+            raise SealError("shared state cannot be opened with this secret") from error
+
+    def shared_name(self, name: str) -> str:
+        """What shared state calls a record whose own name holds pseudonyms: a keyed
+        digest, so not even which pseudonyms have records can be read there."""
+        digest = hmac.new(self.shared_key, b"name:" + name.encode("utf-8"), hashlib.sha256)
+        return digest.hexdigest()[:32]
 
     def webhook_token(self) -> str:
         """The secret Telegram sends with each webhook request: the same in every instance

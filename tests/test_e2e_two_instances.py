@@ -1,0 +1,164 @@
+"""Two instances of the bot behind a load balancer, on one store and one Redis: each
+update reaches either, and a peer chat goes on whichever instance each message reaches,
+and after one of them stops. Both run here, in one process, each with its own memory
+(its own copy of the peer room, its own pacer and recent verdicts)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import secrets
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_application
+from bot.etiquette.distress import RecentDistress
+from bot.handlers.common import App
+from bot.peers.service import room_of
+from bot.peers.tick import peer_tick_now
+from bot.platform.shared import RedisState
+from bot.plumbing.runner import run_webhook
+from bot.safety.assessor import RecentCrises
+from bot.safety.recent import RecentVerdicts
+from bot.services import Services
+from bot.sim import BotApiSimulator, SimUser
+from bot.startup import prepare
+from tests.balancer import Balancer
+from tests.conftest import MovableClock, make_settings
+from tests.peer_helpers import (
+    PEER_SETTINGS,
+    approved_listener,
+    bot_says,
+    connect,
+    moderators_chat,
+)
+from tests.shared_backends import delete_namespace, require_redis
+from tests.test_e2e_webhook import free_port
+
+
+@dataclasses.dataclass
+class Instance:
+    app: App
+    services: Services
+    stop: asyncio.Event
+    task: asyncio.Task[int]
+
+
+@dataclasses.dataclass
+class TwoInstances:
+    sim: BotApiSimulator
+    clock: MovableClock
+    balancer: Balancer
+    instances: list[Instance]
+
+    async def stop(self, instance: Instance) -> None:
+        instance.stop.set()
+        await asyncio.wait_for(instance.task, timeout=15)
+
+
+async def start_instance(services: Services, clock: MovableClock) -> Instance:
+    app = build_application(services)
+    room_of(app).pacer.interval = 0.02  # the relay's pacing, shortened
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_webhook(app, stop, services.settings))
+    return Instance(app, services, stop, task)
+
+
+async def second_instance_of(services: Services, port: int, url: str) -> Services:
+    """The same bot, as another process would run it: the same store, the same Redis and
+    secret, and memory of its own."""
+    redis_url = services.settings.redis_url
+    assert redis_url is not None
+    shared = await RedisState.connect(redis_url, services.keyring.check_value()[:16])
+    return dataclasses.replace(
+        services,
+        settings=dataclasses.replace(services.settings, webhook_port=port),
+        shared=shared,
+        recent_crises=RecentCrises(shared),
+        verdicts=RecentVerdicts(),
+        recent_distress=RecentDistress(),
+    )
+
+
+@pytest.fixture
+async def two(sim: BotApiSimulator, tmp_path: Path) -> AsyncIterator[TwoInstances]:
+    redis_url = require_redis()
+    clock = MovableClock()
+    ports = [free_port(), free_port()]
+    balancer = Balancer([f"http://127.0.0.1:{port}/telegram" for port in ports])
+    url = await balancer.start(free_port())
+    settings = make_settings(
+        sim,
+        tmp_path / "data",
+        redis_url=redis_url,
+        secret=f"two instances' own secret, {secrets.token_hex(16)}",
+        webhook_url=url,
+        webhook_listen="127.0.0.1",
+        webhook_port=ports[0],
+        **PEER_SETTINGS,
+    )
+    prepared = await prepare(settings, clock=clock)
+    first = prepared.services
+    second = await second_instance_of(first, ports[1], url)
+    instances = [await start_instance(first, clock), await start_instance(second, clock)]
+    running = TwoInstances(sim, clock, balancer, instances)
+    try:
+        await sim.wait_for(lambda: len(sim.calls_to("setWebhook")) >= 2, timeout=10)
+        yield running
+    finally:
+        for instance in instances:
+            if not instance.task.done():
+                await running.stop(instance)
+        await second.shared.close()
+        await prepared.close()
+        await balancer.stop()
+        await delete_namespace(redis_url, first.keyring.check_value()[:16])
+
+
+async def exchange(sim: BotApiSimulator, writer: SimUser, reader: SimUser, words: str) -> None:
+    """writer's words reach reader, relayed."""
+    chat = sim.private_chat(reader)
+    floor = chat.last_message_id
+    sim.send_text(writer, words)
+    await bot_says(sim, chat, words, after=floor)
+
+
+async def test_a_peer_chat_goes_on_through_either_instance_and_after_one_stops(
+    two: TwoInstances,
+) -> None:
+    sim = two.sim
+    listener = await approved_listener(two, "Nell", moderators_chat(sim))
+    member = sim.add_user("Oren", started=True)
+    await connect(sim, member, listener)
+    for turn in range(6):
+        writer, reader = (member, listener) if turn % 2 == 0 else (listener, member)
+        await exchange(sim, writer, reader, f"message number {turn}")
+    assert all(two.balancer.served[backend] > 5 for backend in two.balancer.backends)
+    # In order, on both sides.
+    for person, numbers in ((listener, "024"), (member, "135")):
+        relayed = [m.text or "" for m in sim.messages(sim.private_chat(person))]
+        assert [t[-1] for t in relayed if "message number" in t] == list(numbers)
+    await two.stop(two.instances[0])
+    await exchange(sim, member, listener, "is anyone there now?")
+    await exchange(sim, listener, member, "yes, still here")
+    floor = sim.private_chat(listener).last_message_id
+    sim.send_text(member, "/end")
+    await bot_says(sim, sim.private_chat(listener), "ended the chat", after=floor)
+
+
+async def test_a_quiet_chat_is_warned_once_whichever_instances_tick(two: TwoInstances) -> None:
+    sim = two.sim
+    listener = await approved_listener(two, "Pia", moderators_chat(sim))
+    member = sim.add_user("Quin", started=True)
+    await connect(sim, member, listener)
+    two.clock.advance(timedelta(minutes=16))
+    await asyncio.gather(*(peer_tick_now(instance.app) for instance in two.instances))
+    await asyncio.gather(*(peer_tick_now(instance.app) for instance in two.instances))
+    for person in (member, listener):
+        chat = sim.private_chat(person)
+        await bot_says(sim, chat, "quiet for 15 minutes")
+        warnings = [m for m in sim.messages(chat) if "quiet for 15 minutes" in (m.text or "")]
+        assert len(warnings) == 1
