@@ -167,7 +167,7 @@ async def test_work_inside_a_change_joins_it_and_work_begun_after_waits(
 
 
 async def test_redis_holds_the_room_sealed(
-    redis_pair: tuple[str, str, RedisState, RedisState],
+    redis_pair: tuple[str, str, RedisState, RedisState], caplog: pytest.LogCaptureFixture
 ) -> None:
     url, namespace, first, _ = redis_pair
     shared = SharedRoom(PeerRoom(), first, KEYRING)
@@ -184,6 +184,9 @@ async def test_redis_holds_the_room_sealed(
     stranger = SharedRoom(PeerRoom(), first, Keyring.from_secret(b"another secret"))
     await stranger.refresh()  # cannot open it, and says so in the log; holds nothing
     assert not stranger.room.chat_ids
+    said = [r for r in caplog.records if r.name == "bot.peers.shared_room"]
+    assert len(said) == 1  # once for the read, however many records
+    assert "cannot be read" in said[0].getMessage()
 
 
 async def test_in_memory_nothing_is_written_and_changes_are_the_room_itself() -> None:

@@ -27,12 +27,14 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(seconds=15)
 # Waiting longer than this means the lock is not coming back: go on without it.
 GIVE_UP_AFTER = timedelta(seconds=35)
-# A lock taken is passed from task to task of this process, without asking Redis again,
-# for at most this long; then it is let go, and this process pauses a little longer than
-# another polls, so another instance waiting gets its turn.
+# A lock taken is passed from task to task of this process without asking Redis again;
+# each time this long has passed, the holder looks whether another instance asked for it.
 HAND_ON_FOR = 0.25
+# How often a waiting instance asks (doubling from the first pause to the longest).
 _FIRST_PAUSE, _LONGEST_PAUSE = 0.002, 0.02
+# After letting go for another instance, this process waits longer than that one polls.
 _TURN_FOR_OTHERS = 0.03
+# How long a waiting instance's request stands, renewed at each try.
 _WANTED_FOR = timedelta(milliseconds=200)
 
 
