@@ -80,7 +80,9 @@ def _fail(message: str) -> int:
 
 
 async def run_bot(settings: Settings, *, webhook: bool = False) -> int:
-    prepared = await prepare(settings)
+    # Webhook instances sharing their state through Redis may run side by side; polling
+    # may not (Telegram answers a second poller with a conflict).
+    prepared = await prepare(settings, beside_others=webhook and settings.redis_url is not None)
     try:
         stop = asyncio.Event()
         stop_on_signals(stop)

@@ -34,7 +34,7 @@ from bot.handlers import (
     welcome,
 )
 from bot.handlers.common import App, Context
-from bot.meetings.live import resume_meetings
+from bot.meetings.live import bring_back_meetings
 from bot.memory import SWEEP_EVERY, sweep
 from bot.peers.service import room_of
 from bot.peers.tick import take_up_the_room
@@ -119,7 +119,7 @@ async def on_startup(application: App) -> None:
     svc = services_of(application.bot_data)
     await publish_commands(application.bot, svc.catalog)
     await take_up_the_room(application)
-    await resume_meetings(application)
+    await bring_back_meetings(application)
 
 
 async def purge_expired(context: Context) -> None:

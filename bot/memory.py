@@ -94,13 +94,13 @@ async def forget_member(
     peers, svc = room_of(app), services_of(app.bot_data)
     held_in_memory = (
         peers.holds(member)
-        or live_meetings.holds_member(app.bot_data, user_id)
+        or await live_meetings.holds_member(app, user_id)
         or await svc.recent_crises.names(member)
     )
     left = await leave_everything(app, member, notify_self=notify_self)
     peers.discreet.discard(member)
     peers.blocked_pairs = {pair for pair in peers.blocked_pairs if pair[0] != member}
-    live_meetings.forget_member(app.bot_data, user_id)
+    await live_meetings.forget_member(app, user_id)
     etiquette_memory.forget_member(app.bot_data, user_id)
     services_of(app.bot_data).verdicts.forget(member)
     await services_of(app.bot_data).recent_crises.forget(member)

@@ -60,10 +60,15 @@ class Prepared:
             lock.release()
 
 
-async def prepare(settings: Settings, *, clock: Clock = system_clock) -> Prepared:
+async def prepare(
+    settings: Settings, *, clock: Clock = system_clock, beside_others: bool = False
+) -> Prepared:
+    """beside_others: this is one of several webhook instances with REDIS_URL, which may
+    run side by side on one PostgreSQL database (on SQLite, one bot runs per data folder
+    whatever it is)."""
     location = settings.database
     if location is not None and location.postgres_url is not None:
-        return await _prepare_on_postgres(settings, location, clock)
+        return await _prepare_on_postgres(settings, location, clock, beside_others)
     database_file = settings.data_dir / DATABASE_FILE_NAME
     if location is not None and location.sqlite_file is not None:
         database_file = location.sqlite_file
@@ -74,7 +79,7 @@ async def prepare(settings: Settings, *, clock: Clock = system_clock) -> Prepare
     try:
         for folder in folders:
             setting = "PORCHLIGHT_DATA_DIR" if not locks else "DATABASE_URL's folder"
-            locks.append(_own_folder(folder, setting))
+            locks.append(_own_folder(folder, setting, beside_others))
         return await _prepare_on_sqlite(settings, database_file, locks, clock)
     except BaseException:
         for lock in locks:
@@ -82,7 +87,7 @@ async def prepare(settings: Settings, *, clock: Clock = system_clock) -> Prepare
         raise
 
 
-def _own_folder(folder: Path, setting: str) -> DataFolderLock:
+def _own_folder(folder: Path, setting: str, beside_others: bool) -> DataFolderLock:
     """Create the folder owner-only and lock it: one bot per folder."""
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -98,7 +103,8 @@ def _own_folder(folder: Path, setting: str) -> DataFolderLock:
     try:
         lock.acquire()
     except DataFolderBusy as error:
-        raise StartupError(str(error)) from None
+        hint = " (instances side by side need PostgreSQL: DATABASE_URL)" if beside_others else ""
+        raise StartupError(f"{error}{hint}") from None
     except OSError as error:
         raise StartupError(f"{setting} {folder} is not writable ({error.strerror})") from None
     return lock
@@ -113,7 +119,8 @@ async def _prepare_on_sqlite(
         store = await SqliteStore.open(database_file, keyring.check_value())
     except StoreError as error:
         raise StartupError(str(error)) from None
-    return Prepared(await _ready(settings, store, keyring, content, clock), folder_locks=locks)
+    services = await _ready(settings, store, keyring, content, clock, alone=True)
+    return Prepared(services, folder_locks=locks)
 
 
 def _secret_beside(settings: Settings, database_file: Path) -> bytes:
@@ -152,7 +159,7 @@ def _secret_beside(settings: Settings, database_file: Path) -> bytes:
 
 
 async def _prepare_on_postgres(
-    settings: Settings, location: DatabaseLocation, clock: Clock
+    settings: Settings, location: DatabaseLocation, clock: Clock, beside_others: bool
 ) -> Prepared:
     """Nothing that must outlive a restart goes in the data folder: the host may wipe it."""
     assert location.postgres_url is not None
@@ -167,7 +174,7 @@ async def _prepare_on_postgres(
     keyring = Keyring.from_secret(settings.secret.encode("utf-8"))
     content = _load_content(settings)
     try:
-        lock = await DatabaseLock.acquire(location.postgres_url)
+        lock = await DatabaseLock.acquire(location.postgres_url, beside_others=beside_others)
     except StoreError as error:
         raise StartupError(str(error)) from None
     try:
@@ -176,7 +183,7 @@ async def _prepare_on_postgres(
             keyring.check_value(),
             prepared_statements=location.prepared_statements,
         )
-        services = await _ready(settings, store, keyring, content, clock)
+        services = await _ready(settings, store, keyring, content, clock, alone=not beside_others)
     except StoreError as error:
         await lock.release()
         raise StartupError(str(error)) from None
@@ -187,12 +194,21 @@ async def _prepare_on_postgres(
 
 
 async def _ready(
-    settings: Settings, store: Store, keyring: Keyring, content: _Content, clock: Clock
+    settings: Settings,
+    store: Store,
+    keyring: Keyring,
+    content: _Content,
+    clock: Clock,
+    *,
+    alone: bool,
 ) -> Services:
     """The services on an opened store; the store closed again if they cannot start (its
     connection's thread would keep the process from ending)."""
     try:
-        await _take_over_deliveries(store)
+        if alone:
+            # Beside others, a claim may be theirs, at work: it is taken over only
+            # once its lease lapses.
+            await _take_over_deliveries(store)
         return await _services(settings, store, keyring, content, clock)
     except BaseException as error:
         await store.close()

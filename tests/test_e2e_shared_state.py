@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.meetings.live import meetings_in
+from bot.memory import sweep_now
 from bot.peers.room_snapshot import room_records
 from bot.peers.service import room_of
 from bot.peers.shared_room import shared_room_of
@@ -27,6 +29,7 @@ from tests.privacy_audit import KnownMember, find_leaks, forbidden_needles
 from tests.shared_backends import delete_namespace, dump_redis, redis_server, require_redis
 from tests.test_e2e_foundation import say
 from tests.test_e2e_listening import CRISIS_WORDS
+from tests.test_e2e_meetings import group_with, start
 
 AGAIN = "Thank you for writing again."
 
@@ -139,3 +142,32 @@ async def test_redis_holds_a_peer_chat_sealed_and_nothing_of_a_member_after_forg
     assert pseudonym not in opened
     assert str(member.id) not in opened
     assert find_leaks({"the Redis dump": await redis_dump(harness)}, "", needles) == []
+
+
+async def test_a_meeting_keeps_its_queue_through_a_restart(on_redis: Harness) -> None:
+    """Without Redis a restart loses the queue and asks for hands again; with it the
+    meeting goes on as it was. Only if Redis lost it too does the memory tick bring it
+    back from the store, asking for hands."""
+    harness = on_redis
+    sim = harness.sim
+    group, admin, (ana, ben, _, _) = group_with(sim)
+    await start(sim, admin, group)
+    await say(sim, ana, "/share", chat=group)
+    await say(sim, ben, "/share", chat=group)
+    dump = await redis_dump(harness)
+    assert b"meetings:records" in dump
+    assert all(needle not in dump for needle in (b"Ana", str(ana.id).encode()))
+    await harness.restart()
+    queue = await say(sim, ben, "/queue", chat=group)
+    assert "1. Ana" in queue.text
+    assert "2. Ben" in queue.text
+    assert not any("raise your hands again" in (m.text or "") for m in sim.messages(group))
+    # Redis restarted without its data: the store still says the meeting runs.
+    await delete_namespace(require_redis(), namespace_of(harness))
+    await sweep_now(harness.app)
+    await bot_says(sim, group, "raise your hands again")
+    (meeting,) = meetings_in(harness.app.bot_data).values()
+    assert meeting.queue == []
+    ended = await say(sim, admin, "/meeting end", chat=group)
+    assert "I keep no minutes" in ended.text
+    assert b"meetings:records" not in await redis_dump(harness)

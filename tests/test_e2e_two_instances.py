@@ -1,7 +1,8 @@
 """Two instances of the bot behind a load balancer, on one store and one Redis: each
-update reaches either, and a peer chat goes on whichever instance each message reaches,
-and after one of them stops. Both run here, in one process, each with its own memory
-(its own copy of the peer room, its own pacer and recent verdicts)."""
+update reaches either, and a peer chat or a meeting goes on whichever instance each
+message reaches, and after one of them stops. Both run here, in one process, each with
+its own memory (its own copy of the peer room and the meetings, its own pacer and recent
+verdicts)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from bot.app import build_application
 from bot.etiquette.distress import RecentDistress
 from bot.handlers.common import App
+from bot.meetings.live import timer_tick_now
 from bot.peers.service import room_of
 from bot.peers.tick import peer_tick_now
 from bot.platform.shared import RedisState
@@ -36,6 +38,8 @@ from tests.peer_helpers import (
     moderators_chat,
 )
 from tests.shared_backends import delete_namespace, require_redis
+from tests.test_e2e_foundation import say
+from tests.test_e2e_meetings import group_with, start
 from tests.test_e2e_webhook import free_port
 
 
@@ -106,7 +110,9 @@ async def two(sim: BotApiSimulator, tmp_path: Path) -> AsyncIterator[TwoInstance
     instances = [await start_instance(first, clock), await start_instance(second, clock)]
     running = TwoInstances(sim, clock, balancer, instances)
     try:
-        await sim.wait_for(lambda: len(sim.calls_to("setWebhook")) >= 2, timeout=10)
+        # Both serving: each looked at the webhook, and the first to look set it.
+        await sim.wait_for(lambda: len(sim.calls_to("getWebhookInfo")) >= 2, timeout=10)
+        assert len(sim.calls_to("setWebhook")) == 1
         yield running
     finally:
         for instance in instances:
@@ -162,3 +168,35 @@ async def test_a_quiet_chat_is_warned_once_whichever_instances_tick(two: TwoInst
         await bot_says(sim, chat, "quiet for 15 minutes")
         warnings = [m for m in sim.messages(chat) if "quiet for 15 minutes" in (m.text or "")]
         assert len(warnings) == 1
+
+
+async def test_a_meeting_keeps_one_queue_whichever_instance_each_message_reaches(
+    two: TwoInstances,
+) -> None:
+    sim = two.sim
+    group, admin, (ana, ben, cai, _) = group_with(sim)
+    await start(sim, admin, group)
+    for member, raise_it in ((ana, "/share"), (ben, "!"), (cai, "/share")):
+        sent = sim.send_text(member, raise_it, chat=group)
+        await bot_says(sim, group, f"{member.first_name}, your hand is up", after=sent.message_id)
+    queue = await say(sim, ben, "/queue", chat=group)
+    assert all(f"{n}. {name}" in queue.text for n, name in ((1, "Ana"), (2, "Ben"), (3, "Cai")))
+    called = await say(sim, admin, "/next", chat=group)
+    assert "Ana, you have the floor" in called.text
+    # Both instances tick when the share's time is up: one notice.
+    two.clock.advance(timedelta(minutes=3))
+    for _ in range(2):
+        await asyncio.gather(*(timer_tick_now(instance.app) for instance in two.instances))
+    await bot_says(sim, group, "Ana, your share time has passed")
+    said = [m.text or "" for m in sim.messages(group)]
+    assert sum("share time has passed" in text for text in said) == 1
+    assert all(two.balancer.served[backend] >= 3 for backend in two.balancer.backends)
+    # One instance stops: the queue goes on in the other, and nobody is asked for hands.
+    await two.stop(two.instances[0])
+    sim.send_text(ana, "that's all from me [done]", chat=group)
+    await bot_says(sim, group, "Thank you, Ana")
+    called = await say(sim, admin, "/next", chat=group)
+    assert "Ben, you have the floor" in called.text
+    ended = await say(sim, admin, "/meeting end", chat=group)
+    assert "I keep no minutes" in ended.text
+    assert not any("raise your hands again" in (m.text or "") for m in sim.messages(group))

@@ -14,6 +14,7 @@ import pytest
 
 from bot.app import build_application
 from bot.platform.database_url import parse_database_url
+from bot.platform.shared import MemoryState, SharedStateError
 from bot.platform.store import DATABASE_FILE_NAME, Claim
 from bot.plumbing.bounded_server import ConnectionLimits
 from bot.plumbing.runner import run_polling, run_webhook
@@ -293,6 +294,28 @@ async def test_healthz_says_degraded_when_the_crisis_model_is_off(hook: Hook) ->
     member = hook.sim.add_user("Ola", started=True)
     answer_to = await say(hook.sim, member, "i want to kill myself tonight")
     assert answer_to.text.startswith("I'm really glad you told me")
+
+
+class UnreachableRedis(MemoryState):
+    """Shared state for instances side by side, whose Redis stopped answering."""
+
+    spans_instances = True
+    described = "Redis at 127.0.0.1:9"
+
+    async def get(self, key: str) -> str | None:
+        raise SharedStateError("Redis at 127.0.0.1:9 cannot be reached")
+
+
+async def test_healthz_says_degraded_when_shared_state_is_out_of_reach(hook: Hook) -> None:
+    """Degraded, not unhealthy: every instance shares the one Redis, and a load balancer
+    that took them all out would answer no crisis at all."""
+    health = f"http://127.0.0.1:{hook.port}/healthz"
+    hook.prepared.services.shared = UnreachableRedis()
+    async with aiohttp.ClientSession() as session:
+        assert await first_health(session, health) == 200
+        async with session.get(health) as answer:
+            body = await answer.text()
+    assert body == "degraded: shared state out of reach (Redis at 127.0.0.1:9)\n"
 
 
 async def test_a_database_deleted_under_the_bot_is_unhealthy_and_takes_no_writes(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from bot.platform.config import Settings
 from bot.platform.database_url import parse_database_url
 from bot.platform.datalock import DataFolderLock
-from bot.platform.store import DATABASE_FILE_NAME
+from bot.platform.store import DATABASE_FILE_NAME, Subscription
 from bot.startup import StartupError, prepare
 from tests.store_backends import fresh_postgres
 
@@ -88,6 +89,57 @@ async def test_one_bot_per_postgres_database(tmp_path: Path) -> None:
         # Its lock goes with it: the next deploy starts.
         await (await prepare(settings_with(tmp_path / "c", url, secret=SECRET))).close()
         assert not any(tmp_path.iterdir()), "nothing is kept in a data folder"
+
+
+async def test_instances_side_by_side_share_a_database_and_a_lone_bot_never_joins(
+    tmp_path: Path,
+) -> None:
+    """Webhook instances with REDIS_URL (beside_others) start together; a bot that runs
+    alone (polling, or without REDIS_URL) starts beside neither them nor another, and each
+    refusal says who is in the way."""
+    async with fresh_postgres() as url:
+        first = await prepare(settings_with(tmp_path / "a", url, SECRET), beside_others=True)
+        second = await prepare(settings_with(tmp_path / "b", url, SECRET), beside_others=True)
+        try:
+            with pytest.raises(StartupError, match="as instances side by side") as refused:
+                await prepare(settings_with(tmp_path / "c", url, SECRET))
+            assert "stop them first, or run it as they run" in str(refused.value)
+        finally:
+            await first.close()
+            await second.close()
+        alone = await prepare(settings_with(tmp_path / "d", url, SECRET))
+        try:
+            with pytest.raises(StartupError, match="already running on PostgreSQL") as refused:
+                await prepare(settings_with(tmp_path / "e", url, SECRET), beside_others=True)
+            assert "only webhook instances with REDIS_URL run side by side" in str(refused.value)
+        finally:
+            await alone.close()
+
+
+async def test_only_a_bot_alone_takes_over_deliveries_left_claimed(tmp_path: Path) -> None:
+    """Beside others a claim may be one of theirs, at work: it waits for its lease."""
+    async with fresh_postgres() as url:
+        first = await prepare(settings_with(tmp_path / "a", url, SECRET), beside_others=True)
+        store, keyring = first.services.store, first.services.keyring
+        try:
+            due = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
+            chat = keyring.pseudonym(4242)
+            sealed = keyring.seal(4242)
+            await store.subscribe(
+                Subscription(chat, "reflection", None, sealed, 420, "UTC", None, due), due
+            )
+            assert len(await store.claim_due(due, 10, timedelta(minutes=10))) == 1
+            beside = await prepare(settings_with(tmp_path / "b", url, SECRET), beside_others=True)
+            await beside.close()
+            assert await store.claim_due(due, 10, timedelta(minutes=10)) == []
+        finally:
+            await first.close()
+        await (await prepare(settings_with(tmp_path / "c", url, SECRET))).close()
+        again = await prepare(settings_with(tmp_path / "d", url, SECRET))
+        try:
+            assert len(await again.services.store.claim_due(due, 10, timedelta(minutes=10))) == 1
+        finally:
+            await again.close()
 
 
 async def test_an_unreachable_postgres_is_one_line(tmp_path: Path) -> None:

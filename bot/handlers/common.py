@@ -3,8 +3,11 @@ replying there."""
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
 from telegram import (
     CallbackQuery,
@@ -18,6 +21,7 @@ from telegram.error import TelegramError
 from telegram.ext import filters
 
 from bot.delivery.deliver import subscribe_daily
+from bot.meetings import live as live_meetings
 from bot.meetings.queue import Hand
 from bot.platform.callbacks import DEFAULT_MAX_AGE, CallbackData
 from bot.platform.privacy import Pseudonym
@@ -149,6 +153,25 @@ def place_of(update: Update) -> Place | None:
     if chat is None or is_private(update):
         return None
     return chat.id, thread_of(update.effective_message)
+
+
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def holding_the_meeting(callback: Handler) -> Handler:
+    """A handler that reads or changes the meeting where it was sent (if any): it runs
+    holding that place, so with REDIS_URL every instance works on one queue."""
+
+    @functools.wraps(callback)
+    async def held(update: Update, context: Context) -> None:
+        place = place_of(update)
+        if place is None:
+            await callback(update, context)
+            return
+        async with live_meetings.holding(context.application, place):
+            await callback(update, context)
+
+    return held
 
 
 def hand_of(update: Update) -> Hand | None:

@@ -31,6 +31,7 @@ from bot.handlers.common import (
     Context,
     chat_pseudonym,
     hand_of,
+    holding_the_meeting,
     is_group_admin,
     is_private,
     language,
@@ -57,16 +58,19 @@ DONE_MARK = "[done]"
 
 
 async def settings_here(update: Update, context: Context) -> EtiquetteSettings:
-    """This chat's (and topic's) settings, cached in memory until an admin changes them."""
+    """This chat's (and topic's) settings, cached in memory until an admin changes them.
+    Beside other instances (REDIS_URL) the store is read each time: an admin's change
+    through one instance would not reach the others' caches."""
     place = place_of(update)
     assert place is not None
     bot_data = context.application.bot_data
+    svc = services(context)
     found = memory.cached_settings(bot_data, place)
-    if found is not None:
+    if found is not None and not svc.shared.spans_instances:
         return found
     group = chat_pseudonym(update, context)
     assert group is not None
-    read = await services(context).store.etiquette(group, place[1])
+    read = await svc.store.etiquette(group, place[1])
     memory.cache_settings(bot_data, place, read)
     return read
 
@@ -379,11 +383,13 @@ async def settings_command(update: Update, context: Context) -> None:
 
 def register(application: App) -> None:
     application.add_handler(CommandHandler("etiquette", etiquette_command, filters=NEW_MESSAGES))
-    application.add_handler(CommandHandler("settings", settings_command, filters=NEW_MESSAGES))
+    application.add_handler(
+        CommandHandler("settings", holding_the_meeting(settings_command), filters=NEW_MESSAGES)
+    )
     group_words = (
         NEW_MESSAGES
         & (filters.ChatType.GROUPS)
         & (filters.TEXT | filters.CAPTION)
         & ~filters.COMMAND
     )
-    application.add_handler(MessageHandler(group_words, keep_etiquette))
+    application.add_handler(MessageHandler(group_words, holding_the_meeting(keep_etiquette)))

@@ -30,6 +30,7 @@ from bot.handlers.common import (
     Context,
     chat_pseudonym,
     hand_of,
+    holding_the_meeting,
     is_group_admin,
     is_private,
     language,
@@ -374,7 +375,8 @@ def register(application: App) -> None:
         ("queue", queue_command),
         ("next", next_command),
     ):
-        application.add_handler(CommandHandler(name, _in_groups(callback), filters=NEW_MESSAGES))
+        held = holding_the_meeting(_in_groups(callback))
+        application.add_handler(CommandHandler(name, held, filters=NEW_MESSAGES))
     assert application.job_queue is not None
     application.job_queue.run_repeating(
         live.timer_tick, interval=live.TIMER_TICK, first=live.TIMER_TICK, name="meeting-timer"

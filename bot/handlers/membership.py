@@ -38,7 +38,7 @@ async def on_my_membership(update: Update, context: Context) -> None:
             # Nothing can reach them now: out of any peer chat, line or shift, and the
             # other side of a chat is told it ended.
             await forget_member(context.application, who, chat.id, notify_self=False)
-        live_meetings.forget_chat(context.application.bot_data, chat.id)
+        await live_meetings.forget_chat(context.application, chat.id)
         etiquette_memory.forget_chat(context.application.bot_data, chat.id)
         erased = await svc.store.forget(who)
         logger.info("left a chat or was blocked; erased %d rows for it", erased)
@@ -58,7 +58,7 @@ async def on_migration(update: Update, context: Context) -> None:
     moved = await svc.store.move_chat(
         svc.keyring.pseudonym(old), svc.keyring.pseudonym(new), svc.keyring.seal(new)
     )
-    live_meetings.move_chat(context.application.bot_data, old, new)
+    await live_meetings.move_chat(context.application, old, new)
     logger.info("a group became a supergroup; moved %d rows with it", moved)
 
 

@@ -1,9 +1,12 @@
 """The meetings running now in this process, and the service that runs them.
 
 Each live meeting (bot.meetings.queue.Meeting) is held in the Application's bot_data by its
-place, the chat id and forum topic. Its queue, who shared and who was reminded live here
-only and vanish when it ends; the store keeps only what a restart needs (format, chair,
-timer), and resume_meetings brings meetings back from it. Here too: hands raised and
+place, the chat id and forum topic. Its queue, who shared and who was reminded live in
+memory only (and, with REDIS_URL, sealed in Redis for every instance: see
+bot.meetings.shared_meetings) and vanish when it ends; the store keeps only what a restart
+needs (format, chair, timer), and bring_back_meetings brings meetings back from it. Work on
+a meeting happens holding it (holding): then the copy here is the one every instance
+sees. Here too: hands raised and
 shares finished (by /share and /done, or typed in the meeting as "!" and "[done]"), the
 share timer's tick, the bot's small notices that delete themselves, and what a group
 migrating, the bot leaving, the memory tick and /forget do to live meetings.
@@ -15,6 +18,8 @@ and the language to answer in, so the commands and the etiquette share one way o
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +28,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.meetings.queue import Hand, Meeting
+from bot.meetings.shared_meetings import SharedMeetings
 from bot.platform.privacy import SealError
 from bot.plumbing.types import App, Context, Place
 from bot.services import services_of
@@ -43,8 +49,29 @@ def meetings_in(bot_data: dict[Any, Any]) -> dict[Place, Meeting]:
 
 
 def meeting_at(bot_data: dict[Any, Any], place: Place | None) -> Meeting | None:
-    """The meeting running at this place; None there is none (or no place: a private chat)."""
+    """The meeting running at this place; None there is none (or no place: a private chat).
+    Up to date while the place is held (see holding)."""
     return None if place is None else meetings_in(bot_data).get(place)
+
+
+_SHARED_KEY = "porchlight.shared_meetings"
+
+
+def shared_meetings_of(app: App) -> SharedMeetings:
+    found = app.bot_data.get(_SHARED_KEY)
+    if not isinstance(found, SharedMeetings):
+        svc = services_of(app.bot_data)
+        found = SharedMeetings(meetings_in(app.bot_data), svc.shared, svc.keyring)
+        app.bot_data[_SHARED_KEY] = found
+    return found
+
+
+@asynccontextmanager
+async def holding(app: App, place: Place) -> AsyncIterator[Meeting | None]:
+    """The meeting at place, to read or change: the one every instance sees, written back
+    for them afterwards."""
+    async with shared_meetings_of(app).holding(place) as meeting:
+        yield meeting
 
 
 # --- notices that delete themselves --------------------------------------------------------
@@ -109,15 +136,22 @@ async def finish_share(app: App, place: Place, hand: Hand | None, language: str)
 
 
 async def timer_tick_now(app: App) -> None:
-    """One gentle notice when a share's time is up; nobody is ever cut off."""
+    """One gentle notice when a share's time is up; nobody is ever cut off. Whichever
+    instance ticks first posts it."""
     svc = services_of(app.bot_data)
     now = svc.clock()
-    for meeting in list(meetings_in(app.bot_data).values()):
-        if meeting.speaker is None or not meeting.time_is_up(now):
+    shared = shared_meetings_of(app)
+    for place in await shared.read_all():
+        found = meetings_in(app.bot_data).get(place)
+        if found is None or not found.over_time(now):
             continue
-        body = svc.catalog.text("meeting.time_up", name=meeting.speaker.first_name)
+        async with shared.holding(place) as meeting:
+            speaker = meeting.speaker if meeting is not None and meeting.time_is_up(now) else None
+        if speaker is None:
+            continue
+        body = svc.catalog.text("meeting.time_up", name=speaker.first_name)
         try:
-            await post_notice(app, (meeting.chat_id, meeting.thread_id), body)
+            await post_notice(app, place, body)
         except TelegramError as error:
             logger.info("could not post a timer notice: %s", type(error).__name__)
 
@@ -126,23 +160,30 @@ async def timer_tick(context: Context) -> None:
     await timer_tick_now(context.application)
 
 
-async def resume_meetings(app: App) -> None:
-    """At start: meetings that were running are running again, and each says once that
-    the queue was lost, so hands need raising again."""
+async def bring_back_meetings(app: App) -> None:
+    """At start, and with REDIS_URL at each memory tick: a meeting the store says is
+    running but memory (or Redis) lost runs again, and says once that its queue was lost,
+    so hands need raising again. A meeting Redis kept goes on as it was, queue and all."""
     svc = services_of(app.bot_data)
-    meetings = meetings_in(app.bot_data)
+    shared = shared_meetings_of(app)
+    running = set(await shared.read_all())
     for record in await svc.store.meetings(svc.clock()):
         try:
             chat_id = svc.keyring.unseal(record.sealed_chat)
         except SealError:
             continue
-        meeting = Meeting(
-            chat_id,
-            record.thread_id,
-            record.format_id,
-            timer=timedelta(minutes=record.timer_minutes),
-        )
-        meetings[(chat_id, record.thread_id)] = meeting
+        place = (chat_id, record.thread_id)
+        if place in running:
+            continue
+        async with shared.holding(place) as found:
+            if found is not None:
+                continue  # started since the read above
+            meetings_in(app.bot_data)[place] = Meeting(
+                chat_id,
+                record.thread_id,
+                record.format_id,
+                timer=timedelta(minutes=record.timer_minutes),
+            )
         try:
             await app.bot.send_message(
                 chat_id,
@@ -159,37 +200,56 @@ async def resume_meetings(app: App) -> None:
 
 async def let_go_of_ended(app: App) -> None:
     """The memory tick: a meeting whose record is gone (ended, or past its 12 hours)
-    leaves memory too, with its queue and the names in it."""
+    leaves memory too, with its queue and the names in it. (The meetings are read before
+    the store: one started in between is in the store by the time it is in memory.)"""
     svc = services_of(app.bot_data)
+    shared = shared_meetings_of(app)
+    places = await shared.read_all()
     live = {(record.group, record.thread_id) for record in await svc.store.meetings(svc.clock())}
-    meetings = meetings_in(app.bot_data)
-    for place in list(meetings):
+    for place in places:
         if (svc.keyring.pseudonym(place[0]), place[1]) not in live:
-            del meetings[place]
+            async with shared.holding(place):
+                meetings_in(app.bot_data).pop(place, None)
+    if shared.spans_instances:
+        await bring_back_meetings(app)  # any Redis lost (restarted without them)
 
 
-def move_chat(bot_data: dict[Any, Any], old_chat_id: int, new_chat_id: int) -> None:
+async def move_chat(app: App, old_chat_id: int, new_chat_id: int) -> None:
     """A group became a supergroup under a new id: its meetings go on there."""
-    meetings = meetings_in(bot_data)
-    for place in [place for place in meetings if place[0] == old_chat_id]:
-        meeting = meetings.pop(place)
-        meeting.chat_id = new_chat_id
-        meetings[(new_chat_id, place[1])] = meeting
+    shared = shared_meetings_of(app)
+    for place in await shared.read_all():
+        if place[0] != old_chat_id:
+            continue
+        new_place = (new_chat_id, place[1])
+        async with shared.holding(place), shared.holding(new_place):
+            meeting = meetings_in(app.bot_data).pop(place, None)
+            if meeting is not None:
+                meeting.chat_id = new_chat_id
+                meetings_in(app.bot_data)[new_place] = meeting
 
 
-def forget_chat(bot_data: dict[Any, Any], chat_id: int) -> None:
+async def forget_chat(app: App, chat_id: int) -> None:
     """The bot left a group: its meetings (every topic's) leave memory."""
-    meetings = meetings_in(bot_data)
-    for place in [place for place in meetings if place[0] == chat_id]:
-        del meetings[place]
+    shared = shared_meetings_of(app)
+    for place in await shared.read_all():
+        if place[0] == chat_id:
+            async with shared.holding(place):
+                meetings_in(app.bot_data).pop(place, None)
 
 
-def holds_member(bot_data: dict[Any, Any], user_id: int) -> bool:
+async def holds_member(app: App, user_id: int) -> bool:
     """Whether any live meeting holds the member's hand, turn or reminders."""
-    return any(meeting.holds(user_id) for meeting in meetings_in(bot_data).values())
+    await shared_meetings_of(app).read_all()
+    return any(meeting.holds(user_id) for meeting in meetings_in(app.bot_data).values())
 
 
-def forget_member(bot_data: dict[Any, Any], user_id: int) -> None:
+async def forget_member(app: App, user_id: int) -> None:
     """/forget: the member's hand, turn and reminders in every live meeting."""
-    for meeting in meetings_in(bot_data).values():
-        meeting.forget(user_id)
+    shared = shared_meetings_of(app)
+    for place in await shared.read_all():
+        found = meetings_in(app.bot_data).get(place)
+        if found is None or not found.holds(user_id):
+            continue
+        async with shared.holding(place) as meeting:
+            if meeting is not None:
+                meeting.forget(user_id)

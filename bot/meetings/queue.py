@@ -1,7 +1,8 @@
 """A running meeting's share queue and timer (pure, in memory).
 
-The queue, the speaker and who has been reminded about the etiquette live here only:
-none of it is stored, and /meeting end drops it all. What a restart needs (the format,
+The queue, the speaker and who has been reminded about the etiquette live here only (and
+sealed in Redis with REDIS_URL, bot.meetings.shared_meetings): none of it is stored, and
+/meeting end drops it all. What a restart needs (the format,
 the timer, when it started) is the store's MeetingRecord.
 """
 
@@ -97,11 +98,15 @@ class Meeting:
     def is_sharing(self, user_id: int) -> bool:
         return self.speaker is not None and self.speaker.user_id == user_id
 
-    def time_is_up(self, now: datetime) -> bool:
-        """True once per share, when its time has run out: one gentle notice, no cut-off."""
+    def over_time(self, now: datetime) -> bool:
+        """Whether the share's time has run out and nobody was told yet."""
         if self.share_started is None or self.timer_noticed:
             return False
-        if now - self.share_started < self.timer:
+        return now - self.share_started >= self.timer
+
+    def time_is_up(self, now: datetime) -> bool:
+        """True once per share, when its time has run out: one gentle notice, no cut-off."""
+        if not self.over_time(now):
             return False
         self.timer_noticed = True
         return True

@@ -273,7 +273,8 @@ MEMORY: tuple[HeldInMemory, ...] = (
     HeldInMemory(
         "meetings",
         "a running meeting's chat id, its queue (Telegram ids and first names), who was "
-        "reminded of the etiquette, and the Telegram id and language of whoever runs it",
+        "reminded of the etiquette, and the Telegram id and language of whoever runs it "
+        "(sealed in Redis too with REDIS_URL)",
         "until /meeting end, and 12 hours at most",
     ),
     HeldInMemory(

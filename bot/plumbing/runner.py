@@ -9,12 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from contextlib import suppress
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from telegram import Update
 
 from bot.app import on_startup
 from bot.platform.config import Settings
+from bot.platform.shared import SharedStateError
+from bot.platform.shared.lock import SharedLock
 from bot.plumbing.bounded_server import ConnectionLimits
 from bot.plumbing.types import App
 from bot.plumbing.webhook import TELEGRAM_CONNECTIONS, WebhookServer
@@ -57,14 +61,7 @@ async def run_webhook(
         await application.start()
         port = await server.start(settings.webhook_listen, settings.webhook_port)
         try:
-            # Pending updates are kept: switching from polling to webhook loses none.
-            await application.bot.set_webhook(
-                settings.webhook_url,
-                secret_token=server.secret_token,
-                allowed_updates=Update.ALL_TYPES,
-                drop_pending_updates=False,
-                max_connections=TELEGRAM_CONNECTIONS,
-            )
+            await _point_telegram_here(application, settings.webhook_url, token)
             logger.info("Porchlight is serving its webhook on port %d", port)
             await stop.wait()
         finally:
@@ -72,6 +69,49 @@ async def run_webhook(
             await application.stop()
     logger.info("Porchlight stopped")
     return port
+
+
+# Where instances side by side note the webhook set (a keyed digest of how), and the lock
+# that lets one of them at a time look and set it.
+_WEBHOOK_SET, _WEBHOOK_LOCK = "webhook:set", "webhook:lock"
+_WEBHOOK_SET_FOR = timedelta(days=7)
+
+
+async def _point_telegram_here(application: App, url: str, token: str) -> None:
+    """Set the webhook. Beside other instances (REDIS_URL), the first to take the lock
+    sets it and the rest find it set as they would set it, and leave it; any instance sets
+    it again if Telegram no longer has it (a poller ran in between, say)."""
+    svc = services_of(application.bot_data)
+    shared = svc.shared
+    if not shared.spans_instances:
+        await _set_webhook(application, url, token)
+        return
+    settings = f"{url}\n{token}\n{TELEGRAM_CONNECTIONS}\n{','.join(Update.ALL_TYPES)}"
+    how = svc.keyring.shared_name(f"webhook\n{settings}")
+    async with SharedLock(shared, _WEBHOOK_LOCK).held():
+        info = await application.bot.get_webhook_info()
+        try:
+            noted = await shared.get(_WEBHOOK_SET)
+        except SharedStateError:
+            noted = None
+        if info.url == url and noted == how:
+            logger.info("the webhook is set already, as this instance would set it")
+            return
+        await _set_webhook(application, url, token)
+        # Not noted: the next instance sets it once more, which is harmless.
+        with suppress(SharedStateError):
+            await shared.put(_WEBHOOK_SET, how, _WEBHOOK_SET_FOR)
+
+
+async def _set_webhook(application: App, url: str, token: str) -> None:
+    # Pending updates are kept: switching from polling to webhook loses none.
+    await application.bot.set_webhook(
+        url,
+        secret_token=token,
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
+        max_connections=TELEGRAM_CONNECTIONS,
+    )
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

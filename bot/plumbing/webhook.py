@@ -29,6 +29,7 @@ from datetime import timedelta
 from aiohttp import web
 from telegram import Update
 
+from bot.platform.shared import SharedStateError
 from bot.platform.store import Claim, StoreError
 from bot.plumbing.bounded_server import BoundedServer, ConnectionLimits
 from bot.plumbing.types import App
@@ -55,6 +56,10 @@ RETRY_AFTER_SECONDS = 5
 # than this, well under the server's ceiling (ConnectionLimits.max_connections).
 TELEGRAM_CONNECTIONS = 40
 HEALTH_PATH = "/healthz"
+# A key /healthz reads from shared state (nothing is there: the read is what counts), and
+# how long it waits for the answer; health checks time out after a few seconds.
+HEALTH_KEY = "health"
+SHARED_STATE_PATIENCE = 2.0
 
 
 @dataclass
@@ -162,9 +167,23 @@ class WebhookServer:
         svc = services_of(self.application.bot_data)
         last_tick = self.application.bot_data.get(LAST_TICK_KEY)
         ticking = isinstance(last_tick, float) and time.monotonic() - last_tick < TICK_STALE_SECONDS
-        if await svc.store.healthy(svc.clock()) and ticking:
-            if svc.assessor.degraded:
-                # Serving, but crises are recognised by the rules alone: say so plainly.
-                return web.Response(text=f"degraded: crisis model off ({svc.assessor.problem})\n")
-            return web.Response(text="ok\n")
-        return web.Response(status=503, text="unhealthy\n")
+        if not (await svc.store.healthy(svc.clock()) and ticking):
+            return web.Response(status=503, text="unhealthy\n")
+        # Serving, but with something missing: said plainly, and still 200, since a
+        # load balancer that took every instance out would answer no crisis at all.
+        missing = []
+        if svc.assessor.degraded:
+            missing.append(f"crisis model off ({svc.assessor.problem})")
+        if svc.shared.spans_instances and not await self._shared_state_answers():
+            missing.append(f"shared state out of reach ({svc.shared.described})")
+        if missing:
+            return web.Response(text=f"degraded: {'; '.join(missing)}\n")
+        return web.Response(text="ok\n")
+
+    async def _shared_state_answers(self) -> bool:
+        shared = services_of(self.application.bot_data).shared
+        try:
+            await asyncio.wait_for(shared.get(HEALTH_KEY), timeout=SHARED_STATE_PATIENCE)
+        except (SharedStateError, TimeoutError):
+            return False
+        return True
