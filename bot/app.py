@@ -39,8 +39,9 @@ from bot.memory import SWEEP_EVERY, sweep
 from bot.peers.service import room_of
 from bot.peers.tick import take_up_the_room
 from bot.platform.discreet import neutral_first_line
+from bot.plumbing.broadcast_pace import BroadcastPace
 from bot.plumbing.commands import publish_commands
-from bot.plumbing.priority import MembersFirstRateLimiter
+from bot.plumbing.priority import BROADCAST_PER_SECOND, MembersFirstRateLimiter
 from bot.plumbing.transport import AiohttpRequest
 from bot.plumbing.update_order import PerChatOrder
 from bot.plumbing.updates_guard import TolerantUpdatesRequest
@@ -79,7 +80,13 @@ def build_application(
     services: Services, *, rate_limiter: BaseRateLimiter[Any] | None = None
 ) -> App:
     settings = services.settings
-    limiter = rate_limiter or MembersFirstRateLimiter()
+    # Beside other instances, broadcasts keep one pace with them.
+    shared_pace = (
+        BroadcastPace(services.shared, BROADCAST_PER_SECOND)
+        if services.shared.spans_instances
+        else None
+    )
+    limiter = rate_limiter or MembersFirstRateLimiter(shared_pace=shared_pace)
     application: App = (
         ApplicationBuilder()
         .token(settings.token)

@@ -35,7 +35,7 @@ async def sweep_now(app: App) -> None:
     etiquette_memory.let_go_of_old(app.bot_data, now)
     svc.verdicts.sweep(now)
     await svc.recent_crises.sweep(now)
-    svc.recent_distress.sweep(now)
+    await svc.recent_distress.sweep(now)
     await _erase_what_could_not_be(app)
 
 
@@ -135,6 +135,6 @@ async def held(app: App) -> dict[str, int]:
         "crisis verdicts and answered messages": services_of(app.bot_data).verdicts.held(),
         "embeddings for the etiquette": services_of(app.bot_data).verdicts.embeddings_held(),
         "recent crises": await services_of(app.bot_data).recent_crises.held(),
-        "distress in meetings": len(services_of(app.bot_data).recent_distress),
+        "distress in meetings": await services_of(app.bot_data).recent_distress.held(),
         "erasures to try again": len(_to_erase(app)),
     }

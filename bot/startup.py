@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.etiquette import load_shipped_etiquette
+from bot.etiquette.distress import RecentDistress
 from bot.intents import load_shipped_intents
 from bot.meetings.formats import MeetingFormat, load_formats
 from bot.platform.callbacks import CallbackCodec
@@ -284,6 +285,7 @@ async def _services(
         etiquette=await asyncio.to_thread(load_shipped_etiquette),
         shared=shared,
         recent_crises=RecentCrises(shared),
+        recent_distress=RecentDistress(shared, keyring.shared_name),
     )
 
 

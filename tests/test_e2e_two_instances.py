@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -16,17 +17,22 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_application
+from bot.delivery import deliver
+from bot.delivery.deliver import REFLECTION
 from bot.etiquette.distress import RecentDistress
 from bot.handlers.common import App
+from bot.handlers.daily import deliver_now
 from bot.meetings.live import timer_tick_now
 from bot.peers.service import room_of
 from bot.peers.tick import peer_tick_now
 from bot.platform.shared import RedisState
+from bot.platform.store import Subscription
 from bot.plumbing.runner import run_webhook
 from bot.safety.assessor import RecentCrises
 from bot.safety.recent import RecentVerdicts
 from bot.services import Services
 from bot.sim import BotApiSimulator, SimUser
+from bot.sim.ratelimits import RateLimits
 from bot.startup import prepare
 from tests.balancer import Balancer
 from tests.conftest import MovableClock, make_settings
@@ -38,6 +44,7 @@ from tests.peer_helpers import (
     moderators_chat,
 )
 from tests.shared_backends import delete_namespace, require_redis
+from tests.test_e2e_etiquette import NOTE, REMINDER, REMOVED, meeting_group, said, settle
 from tests.test_e2e_foundation import say
 from tests.test_e2e_meetings import group_with, start
 from tests.test_e2e_webhook import free_port
@@ -83,7 +90,7 @@ async def second_instance_of(services: Services, port: int, url: str) -> Service
         shared=shared,
         recent_crises=RecentCrises(shared),
         verdicts=RecentVerdicts(),
-        recent_distress=RecentDistress(),
+        recent_distress=RecentDistress(shared, services.keyring.shared_name),
     )
 
 
@@ -155,6 +162,34 @@ async def test_a_peer_chat_goes_on_through_either_instance_and_after_one_stops(
     await bot_says(sim, sim.private_chat(listener), "ended the chat", after=floor)
 
 
+async def test_a_flood_relayed_through_both_instances_keeps_its_order_and_its_pace(
+    two: TwoInstances,
+) -> None:
+    """Telegram takes about one message a second into a chat: a member's flood, handled
+    by both instances in turn, reaches the other side in order and never faster."""
+    sim = two.sim
+    interval = 0.25  # the relay's pace, a quarter of the real one
+    for instance in two.instances:
+        room_of(instance.app).pacer.interval = interval
+    listener = await approved_listener(two, "Rue", moderators_chat(sim))
+    member = sim.add_user("Sol", started=True)
+    await connect(sim, member, listener)
+    for number in range(8):
+        sim.send_text(member, f"flood number {number}")
+    chat = sim.private_chat(listener)
+    await bot_says(sim, chat, "flood number 7", timeout=15)
+    relayed = [
+        call
+        for call in sim.calls_to("sendMessage")
+        if call.params.get("chat_id") in (listener.id, str(listener.id))
+        and "flood number" in str(call.params.get("text"))
+    ]
+    assert [str(call.params["text"])[-1] for call in relayed] == [str(n) for n in range(8)]
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(relayed)]
+    assert min(gaps) >= interval * 0.8
+    assert all(two.balancer.served[backend] > 3 for backend in two.balancer.backends)
+
+
 async def test_a_quiet_chat_is_warned_once_whichever_instances_tick(two: TwoInstances) -> None:
     sim = two.sim
     listener = await approved_listener(two, "Pia", moderators_chat(sim))
@@ -200,3 +235,57 @@ async def test_a_meeting_keeps_one_queue_whichever_instance_each_message_reaches
     ended = await say(sim, admin, "/meeting end", chat=group)
     assert "I keep no minutes" in ended.text
     assert not any("raise your hands again" in (m.text or "") for m in sim.messages(group))
+
+
+async def test_a_broadcast_through_both_instances_stays_within_telegram_s_limits(
+    two: TwoInstances, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both instances deliver at once, each claiming its own batches, and together keep
+    under the 30 a second Telegram allows the bot: the simulator refuses nothing."""
+    sim = two.sim
+    monkeypatch.setattr(deliver, "BATCH", 20)  # small batches, so both take some
+    sim.rate_limits = RateLimits()
+    readers = [sim.add_user(f"Reader {n}", started=True) for n in range(90)]
+    services = two.instances[0].services
+    now = two.clock()
+    for reader in readers:
+        chat, sealed = services.keyring.pseudonym(reader.id), services.keyring.seal(reader.id)
+        minute = now.hour * 60 + now.minute
+        await services.store.subscribe(
+            Subscription(chat, REFLECTION, None, sealed, minute, "UTC", None, now), now
+        )
+    reports = await asyncio.gather(*(deliver_now(instance.app) for instance in two.instances))
+    assert all(report.sent > 0 for report in reports)
+    assert sum(report.sent for report in reports) == len(readers)
+    for reader in readers:
+        dailies = [m for m in sim.messages(sim.private_chat(reader)) if "For today:" in m.text]
+        assert len(dailies) == 1
+    assert sim.rate_limits.refused == 0
+
+
+async def test_care_after_a_crisis_is_left_alone_whichever_instance_reads_it(
+    two: TwoInstances,
+) -> None:
+    """The setting chosen through one instance holds in the other; distress read by one
+    is known to the other, so care that follows it is never removed, and whoever runs the
+    meeting is told once."""
+    sim = two.sim
+    group, chair, (ana, ben, cai, dee, eli) = meeting_group(sim)
+    await say(sim, chair, "/etiquette delete", chat=group)
+    await start(sim, chair, group)
+    crisis = sim.send_text(ana, "I don't want to be alive anymore", chat=group)
+    await bot_says(sim, group, "talk to someone now", after=crisis.message_id)
+    care = [
+        sim.send_text(ben, "Ana, are you safe right now?", chat=group, reply_to=crisis),
+        sim.send_text(cai, "please call someone tonight, you matter", chat=group, reply_to=crisis),
+        sim.send_text(dee, "<3", chat=group, reply_to=crisis),
+        sim.send_text(eli, "we're here for you Ana", chat=group, reply_to=crisis),
+    ]
+    await settle(sim, group, eli)
+    assert [m.text for m in care if m.deleted] == []
+    assert said(sim, group, REMINDER) == said(sim, group, REMOVED) == []
+    advice = sim.send_text(ben, "you should really just cut him off", chat=group)
+    await bot_says(sim, group, REMOVED, after=advice.message_id)
+    await bot_says(sim, sim.private_chat(chair), NOTE)
+    assert len(said(sim, sim.private_chat(chair), NOTE)) == 1
+    assert all(two.balancer.served[backend] > 3 for backend in two.balancer.backends)

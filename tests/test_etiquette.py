@@ -312,18 +312,20 @@ def test_thresholds_out_of_order_are_refused() -> None:
         Thresholds(gentle=0.4, standard=0.6, strict=0.3, care=0.5)
 
 
-def test_distress_is_one_episode_while_it_keeps_coming() -> None:
+async def test_distress_is_one_episode_while_it_keeps_coming() -> None:
     recent = RecentDistress()
     place, now = (-100, None), datetime(2027, 1, 5, 20, 0, tzinfo=UTC)
-    assert recent.note(place, now)
-    assert not recent.note(place, now + timedelta(minutes=10))
-    assert recent.within(place, now + timedelta(minutes=10) + DISTRESS_WINDOW)
-    assert not recent.within((-100, 7), now)
-    recent.sweep(now + timedelta(minutes=11) + DISTRESS_WINDOW)
-    assert len(recent) == 0
-    assert recent.note(place, now + timedelta(hours=1))
-    recent.forget_chat(-100)
-    assert len(recent) == 0
+    assert await recent.note(place, now)
+    assert not await recent.note(place, now + timedelta(minutes=10))
+    assert await recent.within(place, now + timedelta(minutes=10) + DISTRESS_WINDOW)
+    assert not await recent.within((-100, 7), now)
+    await recent.sweep(now + timedelta(minutes=11) + DISTRESS_WINDOW)
+    assert await recent.held() == 0
+    assert await recent.note(place, now + timedelta(hours=1))
+    assert await recent.note((-100, 7), now + timedelta(hours=1))
+    assert await recent.note((-200, None), now + timedelta(hours=1))
+    await recent.forget_chat(-100)  # every topic of that group, and no other group
+    assert await recent.held() == 1
 
 
 # --- the rules on their own ---------------------------------------------------------------

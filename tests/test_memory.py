@@ -36,6 +36,7 @@ def everything_held(harness: Harness) -> Iterator[object]:
     roots: list[object] = [
         {key: value for key, value in app.bot_data.items() if key != SERVICES_KEY},
         harness.services.recent_crises,
+        harness.services.recent_distress,
         dict(app.user_data),
         dict(app.chat_data),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -57,6 +58,19 @@ async def test_a_value_is_set_only_where_none_is_and_let_go_only_by_its_holder(
     assert await state.put_new("lock", "theirs", minute)
     assert await state.delete_if("lock", "theirs")
     assert await state.get("lock") is None
+
+
+async def test_a_pace_gives_turns_one_step_apart_and_none_in_the_past(
+    state: SharedState,
+) -> None:
+    step = timedelta(milliseconds=100)
+    waits = [await state.pace("send-pace", step) for _ in range(4)]
+    # Asked at once: now, then a step, two and three later (less the time asking took).
+    assert waits[0] == 0
+    for earlier, later in itertools.pairwise(waits):
+        assert 0.05 < later - earlier <= 0.1
+    await asyncio.sleep(0.5)
+    assert await state.pace("send-pace", step) == 0  # idle since: no debt carried
 
 
 async def test_records_are_read_back_by_what_changed_since_a_version(

@@ -68,7 +68,7 @@ def first_reminder_outside(
     return True
 
 
-def forget_chat(bot_data: dict[Any, Any], chat_id: int) -> None:
+async def forget_chat(bot_data: dict[Any, Any], chat_id: int) -> None:
     """The bot left a group: drop what memory holds about it (settings, admins, reminded)."""
     settings = bot_data.get(_SETTINGS, {})  # keyed (chat id, topic)
     for key in [key for key in settings if key[0] == chat_id]:
@@ -77,7 +77,7 @@ def forget_chat(bot_data: dict[Any, Any], chat_id: int) -> None:
     for key in [key for key in reminded if key[0][0] == chat_id]:
         del reminded[key]
     bot_data.get(_ADMINS, {}).pop(chat_id, None)
-    services_of(bot_data).recent_distress.forget_chat(chat_id)
+    await services_of(bot_data).recent_distress.forget_chat(chat_id)
 
 
 def let_go_of_old(bot_data: dict[Any, Any], now: datetime) -> None:

@@ -161,7 +161,7 @@ async def keep_etiquette(update: Update, context: Context) -> None:
     # A reading the model merely could not rule out is not distress: about one everyday
     # message in four is one, and the chair would be told of every meeting.
     distress = verdict is not None and verdict.level >= Level.CONCERN and not verdict.is_unsure
-    if distress and svc.recent_distress.note(place, now) and meeting is not None:
+    if distress and await svc.recent_distress.note(place, now) and meeting is not None:
         await _tell_who_runs_it(update, context, meeting)
     settings = await settings_here(update, context)
     if settings.action == "off" or (meeting is None and settings.scope != "always"):
@@ -178,7 +178,8 @@ async def keep_etiquette(update: Update, context: Context) -> None:
     chosen = svc.meeting_formats.get(meeting.format_id) if meeting else None
     if chosen is not None and chosen.crosstalk:
         return
-    said = describe(message, meeting, user.id, svc.recent_distress.within(place, now))
+    distress_here = await svc.recent_distress.within(place, now)
+    said = describe(message, meeting, user.id, distress_here)
     if svc.etiquette is not None and embedding is None:  # the crisis layer had none to give
         embedding = await svc.assessor.embed(said.text)
     judged = judge(said, Strictness[settings.strictness.upper()], svc.etiquette, embedding)

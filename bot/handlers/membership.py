@@ -39,7 +39,7 @@ async def on_my_membership(update: Update, context: Context) -> None:
             # other side of a chat is told it ended.
             await forget_member(context.application, who, chat.id, notify_self=False)
         await live_meetings.forget_chat(context.application, chat.id)
-        etiquette_memory.forget_chat(context.application.bot_data, chat.id)
+        await etiquette_memory.forget_chat(context.application.bot_data, chat.id)
         erased = await svc.store.forget(who)
         logger.info("left a chat or was blocked; erased %d rows for it", erased)
     elif is_present and not was_present and chat.type != ChatType.PRIVATE:

@@ -165,12 +165,12 @@ async def relay(update: Update, context: Context) -> None:
         await reply(update, context, body, markup=InlineKeyboardMarkup(rows))
         return
     if message.text is not None:
-        backlog = pass_on(app, pair, who, message.text)
+        backlog = await pass_on(app, pair, who, message.text)
     else:
-        backlog = pass_on_sticker(app, pair, who, message)
+        backlog = await pass_on_sticker(app, pair, who, message)
     if who == pair.member and crisis:
         prompt = say(app, other, "peer.crisis_prompt", alias=pair.alias_of(who))
-        pass_on_urgently(app, other, prompt)
+        await pass_on_urgently(app, other, prompt)
     await _pace_the_typist(update, context, pair, who, backlog)
 
 
@@ -375,7 +375,7 @@ async def _held_contact(update: Update, context: Context, who: Pseudonym, *, sen
         await reply(update, context, text(update, context, "peer.contact_dropped"))
         return
     pair.last_activity = services(context).clock()
-    backlog = pass_on(context.application, pair, who, words)
+    backlog = await pass_on(context.application, pair, who, words)
     await _pace_the_typist(update, context, pair, who, backlog)
 
 

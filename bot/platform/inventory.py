@@ -279,8 +279,8 @@ MEMORY: tuple[HeldInMemory, ...] = (
     ),
     HeldInMemory(
         "distress in meetings",
-        "a group's chat id and topic, and when a message there was last read as a crisis "
-        "or a concern; never who wrote it or what",
+        "a keyed digest of a group's chat id, the topic, and when a message there was last "
+        "read as a crisis or a concern; never who wrote it or what (in Redis with REDIS_URL)",
         "15 minutes",
     ),
     HeldInMemory("group admins", "a group's admins' Telegram ids", "5 minutes"),

@@ -5,7 +5,9 @@ right for a run of 10,000 scheduled deliveries and wrong for anything a member i
 on. Calls marked BROADCAST go through that queue; every other call (answers to members,
 crisis answers first of all) goes out at once, and is tried again if Telegram answers 429
 (after its retry_after) or fails with a server error, a timeout or a dropped connection
-(after a short, growing pause).
+(after a short, growing pause). Beside other instances (REDIS_URL), a broadcast also waits
+for its turn in the pace they share (bot/plumbing/broadcast_pace.py), so together they
+keep to the one limit Telegram gives the bot.
 
 Answers into one chat go one at a time, a crisis answer first: Telegram takes about one
 message a second into a chat, so a member's backlog of answers would otherwise race a
@@ -22,6 +24,7 @@ from typing import Any
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
+from bot.plumbing.broadcast_pace import BroadcastPace
 from bot.plumbing.urgent_first import Turns
 
 logger = logging.getLogger(__name__)
@@ -45,7 +48,9 @@ def retry_after_seconds(error: RetryAfter) -> float:
 
 
 class MembersFirstRateLimiter(BaseRateLimiter[str]):
-    def __init__(self, queue: AIORateLimiter | None = None) -> None:
+    def __init__(
+        self, queue: AIORateLimiter | None = None, shared_pace: BroadcastPace | None = None
+    ) -> None:
         self.outgoing: Outgoing | None = None
         # Just under Telegram's 30 a second, so answers to members fit beside a broadcast,
         # and one at a time rather than in bursts: a burst of 28 would fill a second's
@@ -57,6 +62,8 @@ class MembersFirstRateLimiter(BaseRateLimiter[str]):
             max_retries=5,
         )
         self._chats = Turns()
+        # Beside other instances: the broadcasts' seconds, shared with them.
+        self._shared_pace = shared_pace
 
     async def initialize(self) -> None:
         await self._queue.initialize()
@@ -76,7 +83,9 @@ class MembersFirstRateLimiter(BaseRateLimiter[str]):
         if self.outgoing is not None:
             self.outgoing(endpoint, data)
         if rate_limit_args == BROADCAST:
-            return await self._queue.process_request(callback, args, kwargs, endpoint, data, None)
+            # Paced here first, then given its turn in the pace shared with other instances.
+            send = callback if self._shared_pace is None else self._shared_pace.paced(callback)
+            return await self._queue.process_request(send, args, kwargs, endpoint, data, None)
         chat = data.get("chat_id")
         if chat is None:
             return await self._send(callback, args, kwargs)

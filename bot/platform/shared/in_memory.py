@@ -32,6 +32,7 @@ class MemoryState:
         self._values: dict[str, tuple[str, float]] = {}
         self._writes = 0
         self._records: dict[str, _Records] = {}
+        self._paces: dict[str, float] = {}  # each pace's next free turn
 
     async def put(self, key: str, value: str, ttl: timedelta) -> None:
         self._values[key] = (value, time.monotonic() + ttl.total_seconds())
@@ -58,6 +59,12 @@ class MemoryState:
             return False
         del self._values[key]
         return True
+
+    async def pace(self, key: str, every: timedelta) -> float:
+        now = time.monotonic()
+        turn = max(now, self._paces.get(key, 0.0))
+        self._paces[key] = turn + every.total_seconds()
+        return turn - now
 
     async def get(self, key: str) -> str | None:
         found = self._values.get(key)

@@ -17,6 +17,8 @@ from bot.platform.shared.redis_url import described_redis
 # A write listing more records than this says "everything" instead.
 _LISTED_CHANGES = 500
 _EVERYTHING = "*"
+# How long a pace's key outlives its last turn: past that, nobody is waiting on it.
+_PACE_KEPT_FOR_MS = 5000
 _GLOB_SPECIALS = str.maketrans({c: f"\\{c}" for c in "*?[]\\"})
 # Compare and act in one step on the server, so no other instance acts in between.
 _RENEW_IF_HELD = """
@@ -44,6 +46,19 @@ for i = 1, 3 do
 end
 return version
 """
+# A pace's next free turn, on the server's clock (one clock for every instance): the turn
+# taken is the later of now and that, and the next is one step after it. ARGV: the step
+# (seconds), how long the key outlives its last turn (ms). Returns the wait, in seconds.
+_PACE = """
+redis.replicate_commands()  -- before Redis 5, what lets a script read the clock and write
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local turn = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local wait = turn - now
+redis.call('SET', KEYS[1], string.format('%.6f', turn + tonumber(ARGV[1])),
+    'PX', math.floor(wait * 1000) + tonumber(ARGV[2]))
+return string.format('%.6f', wait)
+"""
 _DELETE_IF_HELD = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
     return redis.call('DEL', KEYS[1])
@@ -60,6 +75,7 @@ class RedisState:
         self._renew_if_held = client.register_script(_RENEW_IF_HELD)
         self._delete_if_held = client.register_script(_DELETE_IF_HELD)
         self._put_records = client.register_script(_PUT_RECORDS)
+        self._pace = client.register_script(_PACE)
 
     spans_instances = True
 
@@ -106,6 +122,11 @@ class RedisState:
     async def get(self, key: str) -> str | None:
         found = await self._do(self._client.get(self._prefix + key))
         return None if found is None else str(found)
+
+    async def pace(self, key: str, every: timedelta) -> float:
+        step = f"{every.total_seconds():.6f}"
+        waited = self._pace(keys=[self._prefix + key], args=[step, _PACE_KEPT_FOR_MS])
+        return float(await self._do(waited))
 
     async def put_records(
         self, name: str, changed: Mapping[str, str], removed: Collection[str], ttl: timedelta

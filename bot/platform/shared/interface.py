@@ -47,6 +47,11 @@ class SharedState(Protocol):
 
     async def get(self, key: str) -> str | None: ...
 
+    async def pace(self, key: str, every: timedelta) -> float:
+        """A turn in a pace everyone sharing this state keeps, one turn every `every`:
+        the seconds to wait for it (0: now)."""
+        ...
+
     async def put_records(
         self, name: str, changed: Mapping[str, str], removed: Collection[str], ttl: timedelta
     ) -> int:
