@@ -32,7 +32,7 @@ async def sweep_now(app: App) -> None:
     now = svc.clock()
     await _sweep_the_room(app)
     await live_meetings.let_go_of_ended(app)
-    etiquette_memory.let_go_of_old(app.bot_data, now)
+    await etiquette_memory.let_go_of_old(app.bot_data, now)
     svc.verdicts.sweep(now)
     await svc.recent_crises.sweep(now)
     await svc.recent_distress.sweep(now)
@@ -101,7 +101,7 @@ async def forget_member(
     peers.discreet.discard(member)
     peers.blocked_pairs = {pair for pair in peers.blocked_pairs if pair[0] != member}
     await live_meetings.forget_member(app, user_id)
-    etiquette_memory.forget_member(app.bot_data, user_id)
+    await etiquette_memory.forget_member(app.bot_data, user_id)
     services_of(app.bot_data).verdicts.forget(member)
     await services_of(app.bot_data).recent_crises.forget(member)
     return Forgotten(left, held_in_memory or left is not None)
@@ -131,7 +131,7 @@ async def held(app: App) -> dict[str, int]:
         + len(peers.shift_requests)
         + len(peers.told_to_wait_on),
         "meetings": len(live_meetings.meetings_in(app.bot_data)),
-        **etiquette_memory.held(app.bot_data),
+        **await etiquette_memory.held(app.bot_data),
         "crisis verdicts and answered messages": services_of(app.bot_data).verdicts.held(),
         "embeddings for the etiquette": services_of(app.bot_data).verdicts.embeddings_held(),
         "recent crises": await services_of(app.bot_data).recent_crises.held(),

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.etiquette import EtiquetteClassifier
 from bot.etiquette.distress import RecentDistress
+from bot.etiquette.reminded import RemindedOutsideMeetings
 from bot.intents import IntentClassifier
 from bot.meetings.formats import MeetingFormat
 from bot.platform.callbacks import CallbackCodec
@@ -50,6 +51,7 @@ class Services:
     etiquette: EtiquetteClassifier | None = None
     # When distress was last read in each meeting's chat or topic (times only, memory only).
     recent_distress: RecentDistress = field(default_factory=RecentDistress)
+    reminded_outside: RemindedOutsideMeetings = field(default_factory=RemindedOutsideMeetings)
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:

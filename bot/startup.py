@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.etiquette import load_shipped_etiquette
 from bot.etiquette.distress import RecentDistress
+from bot.etiquette.reminded import RemindedOutsideMeetings
 from bot.intents import load_shipped_intents
 from bot.meetings.formats import MeetingFormat, load_formats
 from bot.platform.callbacks import CallbackCodec
@@ -286,6 +287,7 @@ async def _services(
         shared=shared,
         recent_crises=RecentCrises(shared),
         recent_distress=RecentDistress(shared, keyring.shared_name),
+        reminded_outside=RemindedOutsideMeetings(shared, keyring.shared_name),
     )
 
 

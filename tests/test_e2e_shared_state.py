@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.meetings.live import meetings_in
+from bot.meetings.shared_meetings import SharedMeetings
 from bot.memory import sweep_now
 from bot.peers.room_snapshot import room_records
 from bot.peers.service import room_of
@@ -141,6 +142,39 @@ async def test_redis_holds_a_peer_chat_sealed_and_nothing_of_a_member_after_forg
     opened = str(room_records(keeper.room))
     assert pseudonym not in opened
     assert str(member.id) not in opened
+    assert find_leaks({"the Redis dump": await redis_dump(harness)}, "", needles) == []
+
+
+async def test_redis_holds_a_meeting_sealed_and_nothing_of_a_member_after_forget(
+    on_redis: Harness,
+) -> None:
+    """A meeting with hands up, a crisis read in it and care after it: Redis holds the
+    queue, the distress and the pace of the bot's answers, none of it in clear; after a
+    member's /forget, the meeting opened with the secret holds nothing of them."""
+    harness = on_redis
+    sim = harness.sim
+    chair = sim.add_user("Chair", started=True)
+    member = sim.add_user("Wrenna", username="wrenna_in_the_group", started=True)
+    other = sim.add_user("Ottoline", username="ottoline_listens")
+    group = sim.add_group(
+        "Evening Group", members=[member, other], admins=[chair], bot_is_admin=True
+    )
+    await start(sim, chair, group)
+    await say(sim, member, "/share", chat=group)
+    words = "I keep the bottle under the sink and I hate it"
+    crisis = sim.send_text(other, "I don't want to be alive anymore", chat=group)
+    await bot_says(sim, group, "talk to someone now", after=crisis.message_id)
+    sim.send_text(member, words, chat=group, reply_to=crisis)
+    await say(sim, other, "/queue", chat=group)
+    needles = forbidden_needles([known(member, words), known(other)], sim.token)
+    dump = await redis_dump(harness)
+    assert b"meetings:records" in dump
+    assert b"distress:" in dump
+    assert find_leaks({"the Redis dump": dump}, "", needles) == []
+    await say(sim, member, "/forget")
+    opened = SharedMeetings({}, harness.services.shared, harness.services.keyring)
+    (place,) = await opened.read_all()
+    assert not opened.meetings[place].holds(member.id)
     assert find_leaks({"the Redis dump": await redis_dump(harness)}, "", needles) == []
 
 

@@ -20,6 +20,7 @@ from bot.app import build_application
 from bot.delivery import deliver
 from bot.delivery.deliver import REFLECTION
 from bot.etiquette.distress import RecentDistress
+from bot.etiquette.reminded import RemindedOutsideMeetings
 from bot.handlers.common import App
 from bot.handlers.daily import deliver_now
 from bot.meetings.live import timer_tick_now
@@ -91,6 +92,7 @@ async def second_instance_of(services: Services, port: int, url: str) -> Service
         recent_crises=RecentCrises(shared),
         verdicts=RecentVerdicts(),
         recent_distress=RecentDistress(shared, services.keyring.shared_name),
+        reminded_outside=RemindedOutsideMeetings(shared, services.keyring.shared_name),
     )
 
 

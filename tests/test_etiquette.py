@@ -31,6 +31,7 @@ from bot.etiquette.model import (
     Reading,
     Thresholds,
 )
+from bot.etiquette.reminded import RemindedOutsideMeetings
 from bot.etiquette.rules import read_rules
 from bot.etiquette.train import (
     DATA_DIR,
@@ -326,6 +327,25 @@ async def test_distress_is_one_episode_while_it_keeps_coming() -> None:
     assert await recent.note((-200, None), now + timedelta(hours=1))
     await recent.forget_chat(-100)  # every topic of that group, and no other group
     assert await recent.held() == 1
+
+
+async def test_outside_meetings_a_member_is_reminded_once_a_day_in_each_place() -> None:
+    reminded = RemindedOutsideMeetings()
+    group, now = (-100, None), datetime(2027, 1, 5, 20, 0, tzinfo=UTC)
+    assert await reminded.first_time(group, "reminded", 7, now)
+    assert not await reminded.first_time(group, "reminded", 7, now + timedelta(hours=23))
+    assert await reminded.first_time(group, "contact_reminded", 7, now)
+    assert await reminded.first_time((-100, 5), "reminded", 7, now)  # another topic
+    assert await reminded.first_time((-200, None), "reminded", 7, now)
+    assert await reminded.first_time(group, "reminded", 8, now)
+    assert await reminded.first_time(group, "reminded", 7, now + timedelta(days=1, minutes=1))
+    await reminded.forget_member(7)
+    assert await reminded.held() == 1
+    assert await reminded.first_time((-200, None), "reminded", 8, now)
+    await reminded.forget_chat(-100)
+    assert await reminded.held() == 1  # the other group's
+    await reminded.sweep(now + timedelta(days=2))
+    assert await reminded.held() == 0
 
 
 # --- the rules on their own ---------------------------------------------------------------

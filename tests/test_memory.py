@@ -37,6 +37,7 @@ def everything_held(harness: Harness) -> Iterator[object]:
         {key: value for key, value in app.bot_data.items() if key != SERVICES_KEY},
         harness.services.recent_crises,
         harness.services.recent_distress,
+        harness.services.reminded_outside,
         dict(app.user_data),
         dict(app.chat_data),
     ]

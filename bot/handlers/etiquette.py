@@ -215,7 +215,7 @@ async def _tell_who_runs_it(update: Update, context: Context, meeting: Meeting) 
             logger.info("could not tell who runs a meeting: %s", type(error).__name__)
 
 
-def _first_time(update: Update, context: Context, meeting: Meeting | None, seen: str) -> bool:
+async def _first_time(update: Update, context: Context, meeting: Meeting | None, seen: str) -> bool:
     """Once per member per meeting (outside meetings: once per member a day)."""
     user = update.effective_user
     place = place_of(update)
@@ -227,8 +227,8 @@ def _first_time(update: Update, context: Context, meeting: Meeting | None, seen:
             return False
         already.add(user.id)
         return True
-    bot_data, now = context.application.bot_data, services(context).clock()
-    return memory.first_reminder_outside(bot_data, place, seen, user.id, now)
+    svc = services(context)
+    return await svc.reminded_outside.first_time(place, seen, user.id, svc.clock())
 
 
 async def _crosstalk(
@@ -237,10 +237,10 @@ async def _crosstalk(
     message = update.effective_message
     assert message is not None
     if delete and await _delete(message):
-        if _first_time(update, context, meeting, "reminded"):
+        if await _first_time(update, context, meeting, "reminded"):
             await _say_briefly(update, context, text(update, context, "etiquette.removed"), None)
         return
-    if _first_time(update, context, meeting, "reminded"):
+    if await _first_time(update, context, meeting, "reminded"):
         body = text(update, context, "etiquette.reminder")
         await _say_briefly(update, context, body, message)
 
@@ -251,11 +251,11 @@ async def _contact_details(
     message = update.effective_message
     assert message is not None
     if settings.action == "delete" and await _delete(message):
-        if _first_time(update, context, meeting, "contact_reminded"):
+        if await _first_time(update, context, meeting, "contact_reminded"):
             body = text(update, context, "etiquette.contact_removed")
             await _say_briefly(update, context, body, None)
         return
-    if _first_time(update, context, meeting, "contact_reminded"):
+    if await _first_time(update, context, meeting, "contact_reminded"):
         body = text(update, context, "etiquette.contact_reminder")
         await _say_briefly(update, context, body, message)
 

@@ -286,7 +286,8 @@ MEMORY: tuple[HeldInMemory, ...] = (
     HeldInMemory("group admins", "a group's admins' Telegram ids", "5 minutes"),
     HeldInMemory(
         "reminders outside meetings",
-        "Telegram ids of members reminded of the etiquette",
+        "keyed digests of a member reminded of the etiquette and of the group, the topic and "
+        "when (in Redis with REDIS_URL)",
         "a day",
     ),
     HeldInMemory(

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TypeVar
 
-from bot.platform.shared import SharedState, SharedStateError
+from bot.platform.shared import SharedState
+from bot.platform.shared.moments import SharedMoments
 from bot.safety.model import CrisisModel, ModelUnavailable, Vectors
 from bot.safety.rules import assess_rules
 from bot.safety.verdict import Assessment, Level, ModelScore, combine
@@ -36,10 +35,6 @@ logger = logging.getLogger(__name__)
 Who = tuple[str | None, str | None]
 # The most messages embedded in one pass; more wait for the next (a pass stays short).
 MAX_BATCH = 64
-# How much longer than its span a crisis may stay in the shared state, should the sweep
-# not come round (the time to live removes it then).
-_BACKSTOP = timedelta(minutes=1)
-T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -169,63 +164,34 @@ class RecentCrises:
     PREFIX = "crisis:"
 
     def __init__(self, state: SharedState, span: timedelta = timedelta(minutes=10)) -> None:
-        self.span = span
-        self._state = state
-        self._failing = False
+        self._moments = SharedMoments(state, self.PREFIX, span, "the crisis window")
 
-    def _key(self, who: Who) -> str:
+    @property
+    def span(self) -> timedelta:
+        return self._moments.span
+
+    @staticmethod
+    def _key(who: Who) -> str:
         chat, member = who
-        return f"{self.PREFIX}{chat or '-'}:{member or '-'}"
+        return f"{chat or '-'}:{member or '-'}"
 
     async def note(self, who: Who, now: datetime) -> None:
-        # Kept by the bot's clock; the time to live, a little longer, is only a backstop.
-        await self._quietly(
-            self._state.put(self._key(who), str(now.timestamp()), self.span + _BACKSTOP)
-        )
+        await self._moments.note(self._key(who), now)
 
     async def within(self, who: Who, now: datetime) -> bool:
-        value = await self._quietly(self._state.get(self._key(who)))
-        if not isinstance(value, str):
-            return False
-        if now - datetime.fromtimestamp(float(value), UTC) > self.span:
-            await self._quietly(self._state.delete(self._key(who)))
-            return False
-        return True
+        return await self._moments.within(self._key(who), now)
 
     async def sweep(self, now: datetime) -> None:
         """Let go of every crisis older than the span (the memory tick)."""
-        for key in await self._keys():
-            value = await self._quietly(self._state.get(key))
-            if isinstance(value, str) and now - datetime.fromtimestamp(float(value), UTC) > (
-                self.span
-            ):
-                await self._quietly(self._state.delete(key))
+        await self._moments.sweep(now)
 
     async def held(self) -> int:
-        return len(await self._keys())
+        return await self._moments.held()
 
     async def names(self, member: str) -> bool:
         """Whether any crisis held names this member's pseudonym."""
-        return bool(await self._keys(member))
+        return bool(await self._moments.held(member))
 
     async def forget(self, member: str) -> None:
         """Let go of every crisis that names this member's pseudonym (after /forget)."""
-        if found := await self._keys(member):
-            await self._quietly(self._state.delete(*found))
-
-    async def _keys(self, containing: str = "") -> list[str]:
-        found = await self._quietly(self._state.keys(self.PREFIX, containing))
-        return found if isinstance(found, list) else []
-
-    async def _quietly(self, call: Awaitable[T]) -> T | None:
-        try:
-            found = await call
-        except SharedStateError as error:
-            if not self._failing:
-                logger.warning("the crisis window cannot be kept: %s", error)
-            self._failing = True
-            return None
-        if self._failing:
-            logger.info("the crisis window is kept again")
-        self._failing = False
-        return found
+        await self._moments.forget(containing=member)
