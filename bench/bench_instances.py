@@ -37,17 +37,15 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inprocess import machine  # bench/, beside this script
+from bench_relay import write  # bench/, beside this script
+from inprocess import machine
 
-from bot.delivery.deliver import REFLECTION
 from bot.platform.logging_setup import configure_logging
 from bot.platform.privacy import Keyring
-from bot.platform.store import PostgresStore, Subscription
 from bot.sim import BotApiSimulator, SimUser
 from bot.sim.ratelimits import RateLimits
 from tests.balancer import Balancer
@@ -55,6 +53,7 @@ from tests.peer_helpers import bot_says, connect, press
 from tests.shared_backends import delete_namespace
 from tests.store_backends import fresh_schema_at
 from tests.test_e2e_webhook import free_port
+from tests.test_process_two_instances import subscribe_due_now
 
 CRISIS_WORDS = "i want to end my life tonight"
 
@@ -162,14 +161,6 @@ async def relay(
     writers = [user for pair in pairs for user in pair]
     killed_at: list[float] = []
 
-    async def write(user: SimUser, delay: float) -> None:
-        await asyncio.sleep(delay)
-        for number in range(messages):
-            words = f"u{user.id} m{number} how are you doing tonight"
-            sent_at[words] = time.monotonic()
-            sim.send_text(user, words)
-            await asyncio.sleep(gap)
-
     async def kill_halfway() -> None:
         await asyncio.sleep(messages * gap / 2)
         running.processes[0].kill()
@@ -178,7 +169,10 @@ async def relay(
     first_call = len(sim.calls)
     refused_before = sim.rate_limits.refused if sim.rate_limits else 0
     started = time.monotonic()
-    tasks = [write(user, n * gap / len(writers)) for n, user in enumerate(writers)]
+    tasks = [
+        write(sim, user, messages, gap, sent_at, delay=n * gap / len(writers))
+        for n, user in enumerate(writers)
+    ]
     if kill:
         tasks.append(kill_halfway())
     await asyncio.gather(*tasks)
@@ -246,25 +240,7 @@ def relayed(
 
 async def broadcast(sim: BotApiSimulator, database_url: str, keys: Keyring, count: int) -> None:
     readers = [sim.add_user(f"Reader {n}", started=True) for n in range(count)]
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
-    store = await PostgresStore.open(database_url, keys.check_value())
-    try:
-        for reader in readers:
-            await store.subscribe(
-                Subscription(
-                    keys.pseudonym(reader.id),
-                    REFLECTION,
-                    None,
-                    keys.seal(reader.id),
-                    now.hour * 60 + now.minute,
-                    "UTC",
-                    None,
-                    now,
-                ),
-                now,
-            )
-    finally:
-        await store.close()
+    await subscribe_due_now(database_url, keys, readers)
     ids = {reader.id for reader in readers}
     refused_before = sim.rate_limits.refused if sim.rate_limits else 0
     first_call = len(sim.calls)

@@ -190,6 +190,12 @@ async def test_a_flood_relayed_through_both_instances_keeps_its_order_and_its_pa
     gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(relayed)]
     assert min(gaps) >= interval * 0.8
     assert all(two.balancer.served[backend] > 3 for backend in two.balancer.backends)
+    # The chat ends: the turns it took go with it, and the next chat waits for none.
+    assert await two.instances[0].services.shared.keys("relay-pace:")
+    floor = chat.last_message_id
+    sim.send_text(member, "/end")
+    await bot_says(sim, chat, "ended the chat", after=floor)
+    assert await two.instances[0].services.shared.keys("relay-pace:") == []
 
 
 async def test_a_quiet_chat_is_warned_once_whichever_instances_tick(two: TwoInstances) -> None:

@@ -1,7 +1,7 @@
 """Two real `python -m bot --webhook` processes on one PostgreSQL and one Redis, behind a
 load balancer (tests/balancer.py): both answer, an update Telegram sends twice is answered
-once, dailies due at start go out once each, and a peer chat started through them goes on
-after one of them is killed with SIGKILL."""
+once, dailies due at start and one due while both run go out once each, and a peer chat
+started through them goes on after one of them is killed with SIGKILL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import secrets
 import signal
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -30,8 +30,12 @@ from tests.test_process import bot_env, finish, start_bot
 DAILIES = 6
 
 
-async def subscribe_due_now(url: str, keys: Keyring, members: list[SimUser]) -> None:
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
+async def subscribe_due_now(
+    url: str, keys: Keyring, members: list[SimUser], *, later: timedelta = timedelta(0)
+) -> None:
+    """Dailies for members, due now (or later than now by so much), written into the
+    database as /daily would have written them."""
+    now = datetime.now(UTC) + later
     store = await PostgresStore.open(url, keys.check_value())
     try:
         for member in members:
@@ -108,8 +112,11 @@ async def test_two_processes_answer_once_deliver_once_and_outlive_a_kill(
         try:
             await sim.wait_for(lambda: len(sim.calls_to("getWebhookInfo")) >= 2, timeout=60)
             assert len(sim.calls_to("setWebhook")) == 1  # the first to look set it
-            # Each daily due at start goes out once, though both instances tick.
+            # Each daily due at start goes out once, though both instances tick; so does
+            # one due while both are running, at whichever tick comes first.
             await sim.wait_for(lambda: len(dailies_sent(sim)) == DAILIES, timeout=30)
+            late_reader = sim.add_user("Late Reader", started=True)
+            await subscribe_due_now(database_url, keys, [late_reader], later=timedelta(seconds=5))
             # An update sent twice, to each instance: answered once.
             asker = sim.add_user("Asker", started=True)
             update = help_command(asker, update_id=990001, message_id=2)
@@ -141,7 +148,9 @@ async def test_two_processes_answer_once_deliver_once_and_outlive_a_kill(
             sim.send_text(member, "/end")
             await bot_says(sim, sim.private_chat(listener), "ended the chat", timeout=15)
             assert helps_to(sim, asker) == 1
+            await sim.wait_for(lambda: late_reader.id in dailies_sent(sim), timeout=60)
             assert set(dailies_sent(sim).values()) == {1}
+            assert len(dailies_sent(sim)) == DAILIES + 1
             assert not any(
                 "your peer chat ended" in (m.text or "")
                 for person in (member, listener)

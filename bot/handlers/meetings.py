@@ -154,8 +154,6 @@ async def _start(update: Update, context: Context, args: list[str]) -> None:
     group = chat_pseudonym(update, context)
     assert group is not None
     share_time = timedelta(minutes=chosen.share_minutes)
-    meeting = Meeting(place[0], place[1], chosen.id, share_time, runner=runner_of(update, context))
-    meetings[place] = meeting
     record = MeetingRecord(
         group=group,
         thread_id=place[1],
@@ -164,7 +162,12 @@ async def _start(update: Update, context: Context, args: list[str]) -> None:
         timer_minutes=chosen.share_minutes,
         started_at=svc.clock(),
     )
+    # Stored first: a meeting in memory is always in the store (the memory tick lets go
+    # of any that is not).
     await svc.store.save_meeting(record, svc.clock())
+    meetings[place] = Meeting(
+        place[0], place[1], chosen.id, share_time, runner=runner_of(update, context)
+    )
     minutes = record.timer_minutes
     started = text(update, context, "meeting.started", name=chosen.name, minutes=minutes)
     body = f"{html.escape(chosen.opening)}\n\n{started}"

@@ -140,16 +140,12 @@ async def timer_tick_now(app: App) -> None:
     instance ticks first posts it."""
     svc = services_of(app.bot_data)
     now = svc.clock()
-    shared = shared_meetings_of(app)
-    for place in await shared.read_all():
-        found = meetings_in(app.bot_data).get(place)
-        if found is None or not found.over_time(now):
-            continue
-        async with shared.holding(place) as meeting:
-            speaker = meeting.speaker if meeting is not None and meeting.time_is_up(now) else None
-        if speaker is None:
-            continue
-        body = svc.catalog.text("meeting.time_up", name=speaker.first_name)
+    due: list[tuple[Place, str]] = []
+    async for place, meeting in shared_meetings_of(app).holding_each(lambda m: m.over_time(now)):
+        if meeting is not None and meeting.speaker is not None and meeting.time_is_up(now):
+            due.append((place, meeting.speaker.first_name))
+    for place, name in due:  # posted once the meetings are let go of
+        body = svc.catalog.text("meeting.time_up", name=name)
         try:
             await post_notice(app, place, body)
         except TelegramError as error:
@@ -201,7 +197,8 @@ async def bring_back_meetings(app: App) -> None:
 async def let_go_of_ended(app: App) -> None:
     """The memory tick: a meeting whose record is gone (ended, or past its 12 hours)
     leaves memory too, with its queue and the names in it. (The meetings are read before
-    the store: one started in between is in the store by the time it is in memory.)"""
+    the store: one is stored before it is in memory, and in Redis, so one started in
+    between is not let go of.)"""
     svc = services_of(app.bot_data)
     shared = shared_meetings_of(app)
     places = await shared.read_all()
@@ -217,12 +214,10 @@ async def let_go_of_ended(app: App) -> None:
 async def move_chat(app: App, old_chat_id: int, new_chat_id: int) -> None:
     """A group became a supergroup under a new id: its meetings go on there."""
     shared = shared_meetings_of(app)
-    for place in await shared.read_all():
-        if place[0] != old_chat_id:
-            continue
+    async for place, meeting in shared.holding_each(lambda m: m.chat_id == old_chat_id):
         new_place = (new_chat_id, place[1])
-        async with shared.holding(place), shared.holding(new_place):
-            meeting = meetings_in(app.bot_data).pop(place, None)
+        async with shared.holding(new_place):
+            meetings_in(app.bot_data).pop(place, None)
             if meeting is not None:
                 meeting.chat_id = new_chat_id
                 meetings_in(app.bot_data)[new_place] = meeting
@@ -230,11 +225,8 @@ async def move_chat(app: App, old_chat_id: int, new_chat_id: int) -> None:
 
 async def forget_chat(app: App, chat_id: int) -> None:
     """The bot left a group: its meetings (every topic's) leave memory."""
-    shared = shared_meetings_of(app)
-    for place in await shared.read_all():
-        if place[0] == chat_id:
-            async with shared.holding(place):
-                meetings_in(app.bot_data).pop(place, None)
+    async for place, _ in shared_meetings_of(app).holding_each(lambda m: m.chat_id == chat_id):
+        meetings_in(app.bot_data).pop(place, None)
 
 
 async def holds_member(app: App, user_id: int) -> bool:
@@ -245,11 +237,6 @@ async def holds_member(app: App, user_id: int) -> bool:
 
 async def forget_member(app: App, user_id: int) -> None:
     """/forget: the member's hand, turn and reminders in every live meeting."""
-    shared = shared_meetings_of(app)
-    for place in await shared.read_all():
-        found = meetings_in(app.bot_data).get(place)
-        if found is None or not found.holds(user_id):
-            continue
-        async with shared.holding(place) as meeting:
-            if meeting is not None:
-                meeting.forget(user_id)
+    async for _, meeting in shared_meetings_of(app).holding_each(lambda m: m.holds(user_id)):
+        if meeting is not None:
+            meeting.forget(user_id)

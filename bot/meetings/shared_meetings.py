@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -132,6 +132,17 @@ class SharedMeetings:
                         self._held_here.discard(place)
         finally:
             self._done_with_lock(place)
+
+    async def holding_each(
+        self, wanted: Callable[[Meeting], bool]
+    ) -> AsyncIterator[tuple[Place, Meeting | None]]:
+        """Each meeting running that wanted picks (as read just before), held in turn, as
+        holding holds it: what a tick or /forget does to every meeting it concerns."""
+        for place in await self.read_all():
+            found = self.meetings.get(place)
+            if found is not None and wanted(found):
+                async with self.holding(place) as meeting:
+                    yield place, meeting
 
     async def read_all(self) -> list[Place]:
         """Every meeting running, read afresh into this process's memory: what a tick goes

@@ -2,16 +2,11 @@
 
 Every message goes as a new message with protect_content: never a forward, never a reply
 quote, never a name. Each chat's sends wait in the room's pacer (bot/plumbing/pacer.py),
-so one member's flood cannot hold up another chat. Beside other instances (REDIS_URL),
-each message first takes its turn in the chat's pace, shared through Redis under a keyed
-digest of the chat: a chat's messages go in order and a second apart, whichever instance
-relays each.
+at their turn among every instance's (bot/peers/turns.py), so one member's flood cannot
+hold up another chat.
 """
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
 from telegram import Message
 from telegram.error import Forbidden
@@ -19,17 +14,14 @@ from telegram.error import Forbidden
 from bot.peers.matching import Pair
 from bot.peers.service import HTML, leave_everything, room_of, say
 from bot.peers.shared_room import shared_room_of
+from bot.peers.turns import Send, in_turn
 from bot.platform.privacy import Pseudonym
-from bot.platform.shared import SharedStateError
 from bot.plumbing.priority import CRISIS
 from bot.plumbing.types import App
-from bot.services import services_of
 
 # Telegram's limit for one message, counted in UTF-16 units; a chunk of this many
 # characters stays under it even if every character needs two units.
 _CHUNK = 2000
-
-Send = Callable[[], Awaitable[None]]
 
 
 def _chunks(words: str) -> list[str]:
@@ -46,7 +38,7 @@ async def pass_on(app: App, pair: Pair, who: Pseudonym, words: str) -> int:
     backlog = 0
     for chunk in _chunks(words):
         body = say(app, other, "peer.relay", alias=alias, text=chunk)
-        backlog = await _in_turn(app, other_chat, _sender(app, other, body))
+        backlog = await in_turn(app, other_chat, _sender(app, other, body))
     return backlog
 
 
@@ -55,29 +47,13 @@ async def pass_on_sticker(app: App, pair: Pair, who: Pseudonym, message: Message
     peers = room_of(app)
     other = pair.other(who)
     peers.log_of(pair).recent.append((pair.alias_of(who), "[sticker]"))
-    return await _in_turn(app, peers.chat_ids[other], _copier(app, other, message))
+    return await in_turn(app, peers.chat_ids[other], _copier(app, other, message))
 
 
 async def pass_on_urgently(app: App, to: Pseudonym, body: str) -> None:
     """A note from the bot to one side of the chat, ahead of the rate limits' queue."""
     peers = room_of(app)
-    await _in_turn(app, peers.chat_ids[to], _sender(app, to, body, priority=CRISIS))
-
-
-async def _in_turn(app: App, chat_id: int, send: Send) -> int:
-    """send, into the chat's pacer, at its turn in the pace every instance keeps for the
-    chat; the chat's backlog after. Taken while the update is handled, so turns follow
-    the order of the updates."""
-    pacer = room_of(app).pacer
-    svc = services_of(app.bot_data)
-    if not svc.shared.spans_instances:
-        return pacer.submit(chat_id, send)
-    key = "relay-pace:" + svc.keyring.shared_name(f"relay:{chat_id}")
-    try:
-        wait = await svc.shared.pace(key, timedelta(seconds=pacer.interval))
-    except SharedStateError:
-        wait = 0.0  # this instance's own pace still holds
-    return pacer.submit(chat_id, send, after=wait)
+    await in_turn(app, peers.chat_ids[to], _sender(app, to, body, priority=CRISIS))
 
 
 def _sender(app: App, to: Pseudonym, body: str, *, priority: str | None = None) -> Send:

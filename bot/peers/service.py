@@ -24,6 +24,7 @@ from bot.peers.checkin import wait_counter
 from bot.peers.matching import Offer, Pair
 from bot.peers.room import CheckIn, PeerRoom, room_in
 from bot.peers.shared_room import holding_the_room
+from bot.peers.turns import drop_turns
 from bot.platform.privacy import Pseudonym
 from bot.platform.store import PeerSession
 from bot.plumbing.types import App
@@ -296,7 +297,7 @@ async def end_chat(app: App, pair: Pair, *, ended_by: Pseudonym | None, how: str
     for who in (pair.member, pair.listener):
         chat_id = peers.chat_ids.get(who)
         if chat_id is not None:
-            peers.pacer.drop(chat_id)
+            await drop_turns(app, chat_id)
     peers.close_chat(pair, now)
     for who in (pair.member, pair.listener):
         still_listening = who == pair.listener and who in peers.matchmaker.listeners
@@ -349,7 +350,7 @@ async def hand_over(app: App, pair: Pair) -> None:
     for side in (pair.member, listener):
         chat_id = peers.chat_ids.get(side)
         if chat_id is not None:
-            peers.pacer.drop(chat_id)
+            await drop_turns(app, chat_id)
     peers.matchmaker.hand_over(listener, svc.clock())
     await count(app, "peer_chats_ended")
     peers.close_chat(pair, svc.clock())

@@ -86,8 +86,8 @@ async def _point_telegram_here(application: App, url: str, token: str) -> None:
     if not shared.spans_instances:
         await _set_webhook(application, url, token)
         return
-    settings = f"{url}\n{token}\n{TELEGRAM_CONNECTIONS}\n{','.join(Update.ALL_TYPES)}"
-    how = svc.keyring.shared_name(f"webhook\n{settings}")
+    as_set = f"{url}\n{token}\n{TELEGRAM_CONNECTIONS}\n{','.join(Update.ALL_TYPES)}"
+    how = svc.keyring.shared_name(f"webhook\n{as_set}")
     async with SharedLock(shared, _WEBHOOK_LOCK).held():
         info = await application.bot.get_webhook_info()
         try:

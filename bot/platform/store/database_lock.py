@@ -49,9 +49,8 @@ class DatabaseBusy(StoreError):
 class DatabaseLock:
     """Held from acquire() until release(), or until the bot's process ends."""
 
-    def __init__(self, connection: asyncpg.Connection, *, beside_others: bool) -> None:
+    def __init__(self, connection: asyncpg.Connection) -> None:
         self._connection: asyncpg.Connection | None = connection
-        self.beside_others = beside_others
 
     @classmethod
     async def acquire(cls, url: str, *, beside_others: bool = False) -> DatabaseLock:
@@ -82,7 +81,7 @@ class DatabaseLock:
         if in_the_way:
             await connection.close()
             raise DatabaseBusy(in_the_way)
-        return cls(connection, beside_others=beside_others)
+        return cls(connection)
 
     async def release(self) -> None:
         if self._connection is None:
