@@ -23,7 +23,8 @@ from bot.etiquette.distress import RecentDistress
 from bot.etiquette.reminded import RemindedOutsideMeetings
 from bot.handlers.common import App
 from bot.handlers.daily import deliver_now
-from bot.meetings.live import timer_tick_now
+from bot.meetings.live import NOTICE_LIFETIME, post_notice, timer_tick_now
+from bot.meetings.notices import TAKEN_UP_AFTER
 from bot.peers.service import room_of
 from bot.peers.tick import peer_tick_now
 from bot.platform.shared import RedisState
@@ -297,3 +298,28 @@ async def test_care_after_a_crisis_is_left_alone_whichever_instance_reads_it(
     await bot_says(sim, sim.private_chat(chair), NOTE)
     assert len(said(sim, sim.private_chat(chair), NOTE)) == 1
     assert all(two.balancer.served[backend] > 3 for backend in two.balancer.backends)
+
+
+async def test_a_notice_left_by_an_instance_that_stopped_is_deleted_once_by_another(
+    two: TwoInstances,
+) -> None:
+    """A deploy stops an instance before its notices' time is up: one still running
+    deletes them when they are overdue, and only one does."""
+    sim = two.sim
+    group, admin, _ = group_with(sim)
+    await start(sim, admin, group)
+    first, second = two.instances
+    notice = await post_notice(first.app, (group.id, None), "Ana, your hand is up")
+    await two.stop(first)
+    two.clock.advance(NOTICE_LIFETIME)
+    await timer_tick_now(second.app)
+    assert not sim.calls_to("deleteMessage")  # not overdue yet: its own instance may yet
+    two.clock.advance(TAKEN_UP_AFTER)
+    await asyncio.gather(timer_tick_now(second.app), timer_tick_now(second.app))
+    deletions = [
+        call
+        for call in sim.calls_to("deleteMessage")
+        if int(call.params["message_id"]) == notice.message_id
+    ]
+    assert len(deletions) == 1
+    assert await second.services.shared.records("notices") == {}

@@ -291,7 +291,7 @@ async def _say_briefly(
     except TelegramError as error:
         logger.info("could not post an etiquette reminder: %s", type(error).__name__)
         return
-    live.schedule_deletion(context.application, sent, REMINDER_LIFETIME)
+    await live.schedule_deletion(context.application, sent, REMINDER_LIFETIME)
 
 
 # --- /etiquette and /settings --------------------------------------------------------------

@@ -27,6 +27,7 @@ from telegram import Message
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot.meetings.notices import Notice, ShortLivedNotices
 from bot.meetings.queue import Hand, Meeting
 from bot.meetings.shared_meetings import SharedMeetings
 from bot.platform.privacy import SealError
@@ -77,17 +78,37 @@ async def holding(app: App, place: Place) -> AsyncIterator[Meeting | None]:
 # --- notices that delete themselves --------------------------------------------------------
 
 
-def schedule_deletion(app: App, message: Message, after: timedelta) -> None:
+_NOTICES_KEY = "porchlight.short_lived_notices"
+
+
+def notices_of(app: App) -> ShortLivedNotices:
+    found = app.bot_data.get(_NOTICES_KEY)
+    if not isinstance(found, ShortLivedNotices):
+        svc = services_of(app.bot_data)
+        found = ShortLivedNotices(svc.shared, svc.keyring)
+        app.bot_data[_NOTICES_KEY] = found
+    return found
+
+
+async def schedule_deletion(app: App, message: Message, after: timedelta) -> None:
+    """Deleted after so long by this instance, or (with REDIS_URL) by another that is up
+    if this one is not by then."""
     assert app.job_queue is not None
-    chat_id, message_id = message.chat_id, message.message_id
+    notice = (message.chat_id, message.message_id)
 
     async def delete(_: Context) -> None:
-        try:
-            await app.bot.delete_message(chat_id, message_id)
-        except TelegramError as error:  # no right to delete, or already gone
-            logger.debug("a notice stays: %s", type(error).__name__)
+        await delete_notice(app, notice)
 
     app.job_queue.run_once(delete, after)
+    await notices_of(app).note(notice, services_of(app.bot_data).clock() + after, after)
+
+
+async def delete_notice(app: App, notice: Notice) -> None:
+    try:
+        await app.bot.delete_message(*notice)
+    except TelegramError as error:  # no right to delete, or already gone
+        logger.debug("a notice stays: %s", type(error).__name__)
+    await notices_of(app).deleted(notice)
 
 
 async def post_notice(app: App, place: Place, body: str) -> Message:
@@ -97,7 +118,7 @@ async def post_notice(app: App, place: Place, body: str) -> Message:
     sent: Message = await app.bot.send_message(
         chat_id, body, parse_mode=ParseMode.HTML, message_thread_id=thread_id
     )
-    schedule_deletion(app, sent, NOTICE_LIFETIME)
+    await schedule_deletion(app, sent, NOTICE_LIFETIME)
     return sent
 
 
@@ -137,9 +158,12 @@ async def finish_share(app: App, place: Place, hand: Hand | None, language: str)
 
 async def timer_tick_now(app: App) -> None:
     """One gentle notice when a share's time is up; nobody is ever cut off. Whichever
-    instance ticks first posts it."""
+    instance ticks first posts it. Notices another instance left past their time (it
+    stopped first) are deleted here."""
     svc = services_of(app.bot_data)
     now = svc.clock()
+    for notice in await notices_of(app).overdue(now):
+        await delete_notice(app, notice)
     due: list[tuple[Place, str]] = []
     async for place, meeting in shared_meetings_of(app).holding_each(lambda m: m.over_time(now)):
         if meeting is not None and meeting.speaker is not None and meeting.time_is_up(now):
