@@ -14,8 +14,9 @@ from telegram.error import Forbidden
 from bot.peers.matching import Pair
 from bot.peers.service import HTML, leave_everything, room_of, say
 from bot.peers.shared_room import shared_room_of
-from bot.peers.turns import Send, in_turn
+from bot.peers.turns import in_turn
 from bot.platform.privacy import Pseudonym
+from bot.plumbing.pacer import Job
 from bot.plumbing.priority import CRISIS
 from bot.plumbing.types import App
 
@@ -56,7 +57,7 @@ async def pass_on_urgently(app: App, to: Pseudonym, body: str) -> None:
     await in_turn(app, peers.chat_ids[to], _sender(app, to, body, priority=CRISIS))
 
 
-def _sender(app: App, to: Pseudonym, body: str, *, priority: str | None = None) -> Send:
+def _sender(app: App, to: Pseudonym, body: str, *, priority: str | None = None) -> Job:
     async def send() -> None:
         chat_id = await _still_chatting(app, to)
         if chat_id is None:
@@ -73,7 +74,7 @@ def _sender(app: App, to: Pseudonym, body: str, *, priority: str | None = None) 
     return send
 
 
-def _copier(app: App, to: Pseudonym, message: Message) -> Send:
+def _copier(app: App, to: Pseudonym, message: Message) -> Job:
     from_chat, message_id = message.chat_id, message.message_id
 
     async def copy() -> None:

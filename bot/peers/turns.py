@@ -10,26 +10,21 @@ go of, and so are the turns it had taken, so the next chat into it waits for not
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import timedelta
 
 from bot.peers.room import room_in
 from bot.platform.shared import SharedStateError
+from bot.plumbing.pacer import Job
 from bot.plumbing.types import App
 from bot.services import Services, services_of
-
-logger = logging.getLogger(__name__)
-
-Send = Callable[[], Awaitable[None]]
 
 
 def _pace_key(svc: Services, chat_id: int) -> str:
     return "relay-pace:" + svc.keyring.shared_name(f"relay:{chat_id}")
 
 
-async def in_turn(app: App, chat_id: int, send: Send) -> int:
+async def in_turn(app: App, chat_id: int, send: Job) -> int:
     """send, into the chat's pacer, at its turn among every instance's; the chat's
     backlog after."""
     pacer = room_in(app.bot_data).pacer
