@@ -22,6 +22,7 @@ from bot.handlers import (
     inline,
     library,
     listen,
+    meeting_schedule,
     meetings,
     membership,
     operator,
@@ -59,6 +60,8 @@ HANDLER_MODULES = (
     peer_chat,
     checkin,
     listen,
+    # Before meetings: it claims /meeting schedule and /meeting unschedule.
+    meeting_schedule,
     meetings,
     etiquette,
     reflections,

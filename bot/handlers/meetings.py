@@ -45,7 +45,6 @@ from bot.meetings import live
 from bot.meetings.formats import DEFAULT_FORMAT, MeetingFormat
 from bot.meetings.queue import MAX_TIMER_MINUTES, Meeting, Runner
 from bot.platform.catalog import Html
-from bot.platform.store import MeetingRecord
 from bot.plumbing.types import Place
 
 logger = logging.getLogger(__name__)
@@ -151,23 +150,7 @@ async def _start(update: Update, context: Context, args: list[str]) -> None:
         body = text(update, context, "meeting.unknown_format", given=format_id, formats=names)
         await reply(update, context, body)
         return
-    group = chat_pseudonym(update, context)
-    assert group is not None
-    share_time = timedelta(minutes=chosen.share_minutes)
-    record = MeetingRecord(
-        group=group,
-        thread_id=place[1],
-        sealed_chat=svc.keyring.seal(place[0]),
-        format_id=chosen.id,
-        timer_minutes=chosen.share_minutes,
-        started_at=svc.clock(),
-    )
-    # Stored first: a meeting in memory is always in the store (the memory tick lets go
-    # of any that is not).
-    await svc.store.save_meeting(record, svc.clock())
-    meetings[place] = Meeting(
-        place[0], place[1], chosen.id, share_time, runner=runner_of(update, context)
-    )
+    record = await live.begin(context.application, place, chosen, runner_of(update, context))
     minutes = record.timer_minutes
     started = text(update, context, "meeting.started", name=chosen.name, minutes=minutes)
     body = f"{html.escape(chosen.opening)}\n\n{started}"
@@ -195,14 +178,10 @@ async def _sees_members(update: Update, context: Context) -> bool:
 
 async def _end(update: Update, context: Context, args: list[str]) -> None:
     svc = services(context)
-    place = group_place(update)
     meeting = await meeting_to_run(update, context)
     if meeting is None:
         return
-    del live.meetings_in(context.application.bot_data)[place]
-    group = chat_pseudonym(update, context)
-    assert group is not None
-    await svc.store.end_meeting(group, place[1])
+    await live.end(context.application, group_place(update))
     chosen = svc.meeting_formats.get(meeting.format_id)
     closing = html.escape(chosen.closing) + "\n\n" if chosen else ""
     await reply(update, context, closing + text(update, context, "meeting.ended"))

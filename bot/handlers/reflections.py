@@ -38,6 +38,7 @@ from bot.handlers.common import (
     verified_callback,
 )
 from bot.handlers.reflection_view import FEATURE, scheduled_list, show_day, show_today
+from bot.meetings import scheduled
 from bot.platform.callbacks import CallbackDataTooLong
 
 ZONE_FEATURE = "zone"
@@ -123,6 +124,7 @@ async def set_chat_zone(
     now = svc.clock()
     await svc.store.set_zone(chat, zone, now)
     moved = await follow_chat_zone(svc, chat, zone, now)
+    meetings = await scheduled.follow_group_zone(svc, chat, zone, now)
     local = now.astimezone(zone_info(zone)).strftime("%H:%M")
     body = text(update, context, "zone.set", zone=zone_label(zone), time=local)
     if fixed_offset:
@@ -131,6 +133,8 @@ async def set_chat_zone(
         body += "\n\n" + text(
             update, context, "zone.moved", what=scheduled_list(update, context, moved)
         )
+    if meetings:
+        body += "\n\n" + text(update, context, "zone.meetings_moved", count=len(meetings))
     await reply(update, context, body)
 
 

@@ -17,8 +17,12 @@ DEFAULT_FORMAT = "open-discussion"
 MAX_NAME, MAX_SUMMARY, MAX_OPENING, MAX_CLOSING = 40, 140, 3000, 1500
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 _KEYS = {"id", "name", "summary", "crosstalk", "opening", "closing"}
-# Optional: how long each share is given, in minutes (the share timer's default).
+# Optional: how long each share is given, in minutes (the share timer's default), and how
+# long a scheduled meeting runs before the bot closes it, if nobody has.
 _SHARE_MINUTES = "share_minutes"
+_LENGTH_MINUTES = "length_minutes"
+_OPTIONAL = {_SHARE_MINUTES, _LENGTH_MINUTES}
+MIN_LENGTH, MAX_LENGTH = 15, 240
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class MeetingFormat:
     opening: str  # plain text
     closing: str
     share_minutes: int = int(DEFAULT_TIMER.total_seconds() // 60)
+    length_minutes: int = 60
 
 
 def parse_format(path: Path) -> tuple[MeetingFormat | None, list[Problem]]:
@@ -46,8 +51,8 @@ def parse_format(path: Path) -> tuple[MeetingFormat | None, list[Problem]]:
     def complain(key: str, message: str) -> None:
         problems.append(Problem(path, line_of(text, key), message))
 
-    if set(data) - {_SHARE_MINUTES} != _KEYS:
-        missing, extra = _KEYS - set(data), set(data) - _KEYS - {_SHARE_MINUTES}
+    if set(data) - _OPTIONAL != _KEYS:
+        missing, extra = _KEYS - set(data), set(data) - _KEYS - _OPTIONAL
         complain(
             "id", f"keys must be {sorted(_KEYS)}; missing {sorted(missing)}, extra {sorted(extra)}"
         )
@@ -68,6 +73,11 @@ def parse_format(path: Path) -> tuple[MeetingFormat | None, list[Problem]]:
     share_minutes = data.get(_SHARE_MINUTES, MeetingFormat.share_minutes)
     if type(share_minutes) is not int or not 1 <= share_minutes <= MAX_TIMER_MINUTES:
         complain(_SHARE_MINUTES, f"share_minutes must be a whole number, 1-{MAX_TIMER_MINUTES}")
+    length_minutes = data.get(_LENGTH_MINUTES, MeetingFormat.length_minutes)
+    if type(length_minutes) is not int or not MIN_LENGTH <= length_minutes <= MAX_LENGTH:
+        complain(
+            _LENGTH_MINUTES, f"length_minutes must be a whole number, {MIN_LENGTH}-{MAX_LENGTH}"
+        )
     if problems:
         return None, problems
     return MeetingFormat(
@@ -78,6 +88,7 @@ def parse_format(path: Path) -> tuple[MeetingFormat | None, list[Problem]]:
         data["opening"].strip(),
         data["closing"].strip(),
         share_minutes,
+        length_minutes,
     ), []
 
 

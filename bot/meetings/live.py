@@ -27,10 +27,12 @@ from telegram import Message
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot.meetings.formats import MeetingFormat
 from bot.meetings.notices import Notice, ShortLivedNotices
-from bot.meetings.queue import Hand, Meeting
+from bot.meetings.queue import Hand, Meeting, Runner
 from bot.meetings.shared_meetings import SharedMeetings
 from bot.platform.privacy import SealError
+from bot.platform.store import MeetingRecord
 from bot.plumbing.types import App, Context, Place
 from bot.services import services_of
 
@@ -73,6 +75,50 @@ async def holding(app: App, place: Place) -> AsyncIterator[Meeting | None]:
     for them afterwards."""
     async with shared_meetings_of(app).holding(place) as meeting:
         yield meeting
+
+
+# --- starting and ending (the place held) ------------------------------------------------------
+
+
+async def begin(
+    app: App, place: Place, chosen: MeetingFormat, runner: Runner | None
+) -> MeetingRecord:
+    """A meeting starts at place, in the store first: a meeting in memory is always in
+    the store (the memory tick lets go of any that is not)."""
+    svc = services_of(app.bot_data)
+    chat_id, thread_id = place
+    record = MeetingRecord(
+        group=svc.keyring.pseudonym(chat_id),
+        thread_id=thread_id,
+        sealed_chat=svc.keyring.seal(chat_id),
+        format_id=chosen.id,
+        timer_minutes=chosen.share_minutes,
+        started_at=svc.clock(),
+    )
+    await svc.store.save_meeting(record, svc.clock())
+    share_time = timedelta(minutes=chosen.share_minutes)
+    meetings_in(app.bot_data)[place] = Meeting(
+        chat_id, thread_id, chosen.id, share_time, runner=runner
+    )
+    return record
+
+
+async def end(app: App, place: Place) -> Meeting | None:
+    """The meeting at place ends, queue and all; the one that ended, if one was running."""
+    svc = services_of(app.bot_data)
+    ended = meetings_in(app.bot_data).pop(place, None)
+    await svc.store.end_meeting(svc.keyring.pseudonym(place[0]), place[1])
+    return ended
+
+
+async def started_at(app: App, place: Place) -> MeetingRecord | None:
+    """The store's record of the meeting running at place, if any."""
+    svc = services_of(app.bot_data)
+    group = svc.keyring.pseudonym(place[0])
+    for record in await svc.store.meetings(svc.clock()):
+        if record.group == group and record.thread_id == place[1]:
+            return record
+    return None
 
 
 # --- notices that delete themselves --------------------------------------------------------

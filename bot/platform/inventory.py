@@ -167,6 +167,31 @@ TABLES: tuple[StoredTable, ...] = (
         member_column="member",
     ),
     StoredTable(
+        name="meeting_schedules",
+        primary_key=("pseudonym", "thread_id", "slot"),
+        columns={
+            "pseudonym": "a keyed pseudonym (HMAC) of the group's chat id",
+            "thread_id": "the forum topic the meetings are in (0 for none)",
+            "slot": "a random name for the schedule, to tell it from the topic's others",
+            "sealed_chat": "the group's chat id, encrypted, to open and close the meetings",
+            "days": "the weekdays the meeting is on",
+            "minute": "the minute of the day it starts, in the group's time zone",
+            "zone": "the group's time zone, such as Europe/London",
+            "format_id": "the meeting's format, such as open-discussion",
+            "title": "the meeting's title as the group's admins wrote it (or nothing)",
+            "language": "the language of the bot's notices about it in the group",
+            "start_at": "the meeting's next (or current) start",
+            "stage": "whether that start's notice is posted and the meeting opened",
+            "next_at": "when the bot looks at the schedule next",
+            "lease_until": "until when an instance working on it holds it",
+            "claimed_by": "a random number for the round of the tick that holds it",
+            "expires_at": "when the row is deleted: at /meeting unschedule, when the bot "
+            "leaves the group, or 60 days after the bot last looked at it",
+        },
+        pseudonym_column="pseudonym",
+        sealed_column="sealed_chat",
+    ),
+    StoredTable(
         name="etiquette_settings",
         primary_key=("pseudonym", "thread_id"),
         columns={

@@ -4,11 +4,11 @@ Its API takes keyed pseudonyms and sealed ids, never raw Telegram ids. Every row
 member expires; one purge deletes what has expired. Every change runs in a transaction.
 
 schema.py holds the migrations. Each capability has a module for its tables (groups,
-counts, delivery, peers, meetings, updates): its records, lifetimes, part of the Store
-interface and queries, written once against database.py's Database. interface.py joins
-the parts into Store; database_store.py is DatabaseStore, the Store on any Database.
-sqlite.py and postgres.py are the two databases, each with everything its own, and
-dialects.py holds the few statements they write differently. No SQL outside this package,
+counts, delivery, peers, meetings, meeting_schedules, updates): its records, lifetimes,
+part of the Store interface and queries, written once against database.py's Database.
+interface.py joins the parts into Store; database_store.py is DatabaseStore, the Store on
+any Database. sqlite.py and postgres.py are the two databases, each with everything its
+own, and dialects.py holds the few statements they write differently. No SQL outside this package,
 and no raw Telegram id inside it; code elsewhere imports from this package's top
 (bot.platform.store), not from the modules in it.
 """
@@ -19,6 +19,7 @@ from bot.platform.store.database_store import DatabaseStore
 from bot.platform.store.delivery import SUBSCRIPTION_LIFETIME, ZONE_LIFETIME, Subscription
 from bot.platform.store.groups import GROUP_SETTINGS_LIFETIME, EtiquetteSettings
 from bot.platform.store.interface import Store, StoreError
+from bot.platform.store.meeting_schedules import SCHEDULE_LIFETIME, MeetingSchedule, new_slot
 from bot.platform.store.meetings import MEETING_LIFETIME, MeetingRecord
 from bot.platform.store.peers import (
     BLOCK_LIFETIME,
@@ -47,6 +48,7 @@ __all__ = [
     "MIGRATIONS",
     "NO_THREAD",
     "PEER_SESSION_LIFETIME",
+    "SCHEDULE_LIFETIME",
     "SUBSCRIPTION_LIFETIME",
     "ZONE_LIFETIME",
     "Claim",
@@ -56,6 +58,7 @@ __all__ = [
     "EtiquetteSettings",
     "ListenerRecord",
     "MeetingRecord",
+    "MeetingSchedule",
     "PeerSession",
     "PostgresStore",
     "SqliteStore",
@@ -63,4 +66,5 @@ __all__ = [
     "StoreError",
     "Subscription",
     "_explain",
+    "new_slot",
 ]

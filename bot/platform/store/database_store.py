@@ -18,6 +18,7 @@ from bot.platform.store.database import Database
 from bot.platform.store.delivery import DeliveryTables
 from bot.platform.store.groups import GroupSettingsTables
 from bot.platform.store.interface import StoreError
+from bot.platform.store.meeting_schedules import MeetingSchedulesTables
 from bot.platform.store.meetings import MeetingsTables
 from bot.platform.store.peers import PeersTables
 from bot.platform.store.schema import MIGRATIONS, epoch, statements
@@ -30,6 +31,7 @@ class DatabaseStore(
     DeliveryTables,
     PeersTables,
     MeetingsTables,
+    MeetingSchedulesTables,
     UpdateClaimsTables,
 ):
     """Every table, on whichever database it is given."""

@@ -180,6 +180,34 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE subscriptions ADD COLUMN claimed_by TEXT;
     CREATE INDEX subscriptions_claimed ON subscriptions (claimed_by);
     """,
+    # Meetings a group's admins scheduled (meeting_schedules.py), claimed by the tick
+    # that opens and closes them as subscriptions are.
+    """
+    CREATE TABLE meeting_schedules (
+        pseudonym TEXT NOT NULL,
+        thread_id INTEGER NOT NULL,
+        slot TEXT NOT NULL,
+        sealed_chat TEXT NOT NULL,
+        days INTEGER NOT NULL,
+        minute INTEGER NOT NULL,
+        zone TEXT NOT NULL,
+        format_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        language TEXT NOT NULL,
+        start_at INTEGER NOT NULL,
+        stage INTEGER NOT NULL,
+        next_at INTEGER NOT NULL,
+        lease_until INTEGER NOT NULL DEFAULT 0,
+        claimed_by TEXT,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (pseudonym, thread_id, slot)
+    );
+    CREATE INDEX meeting_schedules_due ON meeting_schedules (next_at);
+    CREATE INDEX meeting_schedules_claimed ON meeting_schedules (claimed_by);
+    CREATE INDEX meeting_schedules_expiry ON meeting_schedules (expires_at);
+    ALTER TABLE meeting_schedules SET (autovacuum_vacuum_threshold = 0);  -- postgres only
+    ALTER TABLE meeting_schedules SET (autovacuum_vacuum_scale_factor = 0);  -- postgres only
+    """,
 )
 
 # thread_id 0 stands for "no topic" (NULLs in a primary key are not equal to each other).
