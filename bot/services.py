@@ -10,6 +10,7 @@ from bot.etiquette.distress import RecentDistress
 from bot.etiquette.reminded import RemindedOutsideMeetings
 from bot.intents import IntentClassifier
 from bot.meetings.formats import MeetingFormat
+from bot.meetings.listed import ListedMeetings
 from bot.platform.callbacks import CallbackCodec
 from bot.platform.catalog import Catalog
 from bot.platform.clock import Clock
@@ -52,6 +53,8 @@ class Services:
     # When distress was last read in each meeting's chat or topic (times only, memory only).
     recent_distress: RecentDistress = field(default_factory=RecentDistress)
     reminded_outside: RemindedOutsideMeetings = field(default_factory=RemindedOutsideMeetings)
+    # Every listed meeting, read again when the directory changed (the store says).
+    listed_meetings: ListedMeetings = field(default_factory=ListedMeetings)
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.delivery.schedule import local_instant
 from bot.meetings.timetable import (
     EVERY_DAY,
     LATE_OPEN,
@@ -153,3 +154,34 @@ def test_a_bot_that_was_down() -> None:
     days_later = start + timedelta(days=3, hours=2)
     gone = step(EVERY_DAY, 21 * 60, LONDON, HOUR, start=start, stage=Stage.OPEN, now=days_later)
     assert (gone.action, gone.start) == (Action.CLOSE, start + timedelta(days=4))
+
+
+def test_the_quick_way_agrees_with_the_full_rule_all_year() -> None:
+    """starts_between takes a shortcut where a zone's clocks do not change: over a year of
+    six-hour windows in zones with and without daylight saving, it finds exactly the
+    starts the full rule (local_instant, day by day) finds."""
+    zones = [
+        ZoneInfo(name)
+        for name in (
+            "Europe/London",
+            "America/New_York",
+            "Australia/Sydney",
+            "Asia/Kolkata",
+            "Pacific/Chatham",
+            "America/Sao_Paulo",
+        )
+    ]
+    window = timedelta(hours=6)
+    moment = datetime(2027, 1, 1, tzinfo=UTC)
+    while moment < datetime(2028, 1, 1, tzinfo=UTC):
+        for zone in zones:
+            for minute in (0, 90, 150, 21 * 60 + 45):
+                found = starts_between(EVERY_DAY, minute, zone, moment, moment + window)
+                day = moment.astimezone(zone).date() - timedelta(days=1)
+                expected = []
+                for offset in range(3):
+                    at = local_instant(day + timedelta(days=offset), minute, zone)
+                    if moment <= at < moment + window:
+                        expected.append(at)
+                assert found == expected, (zone, minute, moment)
+        moment += timedelta(hours=5, minutes=17)

@@ -84,6 +84,7 @@ def suggest_zone(text: str) -> str | None:
     return cities[match[0]] if match else None
 
 
+@lru_cache(maxsize=1024)  # ZoneInfo keeps only a few strongly: the directory asks thousands
 def zone_info(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)

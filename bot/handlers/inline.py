@@ -1,8 +1,11 @@
 """Inline mode, for sponsors: '@bot words' in any chat offers today's reflection first, then
 reflections and readings that match, ready to send into that chat. Words that are crisis
-language put the people to talk to now before everything else."""
+language put the people to talk to now before everything else; '@bot meetings' offers
+cards of listed meetings starting soon, each with its group's way in."""
 
 from __future__ import annotations
+
+import html
 
 from telegram import (
     InlineKeyboardButton,
@@ -16,7 +19,11 @@ from telegram.ext import InlineQueryHandler
 from bot.delivery.dates import parse_day
 from bot.delivery.zones import local_today
 from bot.handlers.common import HTML, App, Context, language, services
+from bot.handlers.directory_view import card_text, details, join_button, relative
 from bot.handlers.reflection_view import date_text, day_key
+from bot.meetings.directory import find_soon
+from bot.meetings.scheduled import title_of
+from bot.platform.textfold import fold
 from bot.readings.library_view import render_copy
 from bot.readings.reflections import Reflection, render_reflection
 from bot.readings.search import Searchable, SearchIndex
@@ -28,6 +35,7 @@ MAX_RESULTS = 20  # Telegram allows 50; twenty is plenty to choose from on a pho
 # Brief, and personal: "today" depends on the member's own time zone.
 CACHE_SECONDS = 60
 _INDEX = "porchlight.inline_index"
+_MEETING_WORDS = {"meeting", "meetings", "reunion", "reuniones"}
 
 
 def _reflection_index(svc: Services, context: Context, lang: str) -> SearchIndex:
@@ -81,6 +89,32 @@ def _reflection_result(
     )
 
 
+async def _meeting_results(svc: Services, lang: str) -> list[InlineQueryResultArticle]:
+    now = svc.clock()
+    listed = await svc.listed_meetings.read(svc.store)
+    found = find_soon(listed, now, preferred=lang, language=None)
+    results = []
+    for entry in [*found.starting_now, *found.soon, *found.later]:
+        description = svc.catalog.text(
+            "meetings.card_description",
+            lang,
+            relative=relative(svc, lang, entry.start, now),
+            details=details(svc, lang, entry.listing, entry.schedule),
+        )
+        results.append(
+            InlineQueryResultArticle(
+                id=f"m:{entry.schedule.slot}:{int(entry.start.timestamp())}",
+                title=title_of(svc, entry.schedule),
+                description=html.unescape(description),
+                input_message_content=InputTextMessageContent(
+                    card_text(svc, lang, entry), parse_mode=HTML
+                ),
+                reply_markup=InlineKeyboardMarkup([[join_button(svc, lang, entry)]]),
+            )
+        )
+    return results
+
+
 async def answer_inline(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
@@ -94,6 +128,8 @@ async def answer_inline(update: Update, context: Context) -> None:
     typed = query.query.strip()
     if typed and (await svc.assessor.assess(typed)).level is Level.CRISIS:
         results.append(_help_result(svc, lang, context.bot.username))
+    if fold(typed) in _MEETING_WORDS:
+        results += await _meeting_results(svc, lang)
     asked_day = parse_day(typed, today) if typed else None
     first = svc.reflections.get(day_key(*(asked_day or (today.month, today.day))), lang)
     if first is not None:

@@ -1,9 +1,11 @@
-"""/meeting schedule and /meeting unschedule: a group's meetings on a schedule, per topic.
+"""/meeting schedule, /meeting unschedule and /meeting listing: a group's meetings on a
+schedule, per topic, and the group in the meeting directory.
 
-Anyone may see what is scheduled; only the group's admins (asked of Telegram each time)
-add or remove. What a schedule does at its times is bot.meetings.scheduled's, whose tick
-is registered here. These two /meeting actions are claimed before bot.handlers.meetings
-sees the command (app.py registers this module first).
+Anyone may see what is scheduled and whether the group is listed; only the group's admins
+(asked of Telegram each time) change either. What a schedule does at its times is
+bot.meetings.scheduled's, whose tick is registered here; listing is bot.meetings.listing's.
+These /meeting actions are claimed before bot.handlers.meetings sees the command (app.py
+registers this module first).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot.delivery.schedule import clock_text
 from bot.delivery.zones import zone_label
+from bot.handlers import directory_view
 from bot.handlers.common import (
     NEW_MESSAGES,
     App,
@@ -29,22 +32,27 @@ from bot.handlers.common import (
     services,
     text,
 )
-from bot.meetings import scheduled
+from bot.meetings import listing, scheduled
 from bot.platform.catalog import Html
 from bot.platform.privacy import Pseudonym
 from bot.plumbing.types import Place
 
-_ACTIONS = re.compile(r"^/meeting(?:@\w+)?\s+(?:schedule|unschedule)\b", re.IGNORECASE)
+_ACTIONS = re.compile(r"^/meeting(?:@\w+)?\s+(?:schedule|unschedule|listing)\b", re.IGNORECASE)
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+_NEWCOMERS = {"newcomers", "nuevos", "beginners"}
+_APPROVE = {"approve", "approval", "aprobar"}
 
 
 async def meeting_command(update: Update, context: Context) -> None:
-    """/meeting schedule ... or /meeting unschedule N (the other actions are meetings.py's)."""
+    """/meeting schedule, unschedule or listing (the other actions are meetings.py's)."""
     if is_private(update):
         await reply(update, context, text(update, context, "meeting.groups_only"))
         return
     action, *args = context.args or [""]
     if action.lower() == "unschedule":
         await unschedule_command(update, context, args)
+    elif action.lower() == "listing":
+        await listing_command(update, context, [a.lower() for a in args])
     else:
         await schedule_command(update, context, args)
 
@@ -130,6 +138,75 @@ async def _list(update: Update, context: Context) -> None:
         zone=zone_label(zone),
         lines=Html("\n".join(lines)),
         next=scheduled.when_text(svc.catalog, lang, min(s.start_at for s in here), zone),
+    )
+    await reply(update, context, body)
+
+
+async def listing_command(update: Update, context: Context, args: list[str]) -> None:
+    svc = services(context)
+    place, group = _where(update, context)
+    if not args or args[0] not in ("on", "off"):
+        await _listing_status(update, context, group)
+        return
+    if not await is_group_admin(update, context):
+        await reply(update, context, text(update, context, "meeting.listing_admins_only"))
+        return
+    app = context.application
+    if args[0] == "off":
+        was = await listing.unlist_group(app, place[0])
+        await reply(
+            update,
+            context,
+            text(update, context, "meeting.unlisted" if was else "meeting.not_listed"),
+        )
+        return
+    options = args[1:]
+    unknown = [o for o in options if not (_LANGUAGE.match(o) or o in _NEWCOMERS | _APPROVE)]
+    if unknown:
+        await reply(update, context, text(update, context, "meeting.listing_usage"))
+        return
+    spoken = next((o for o in options if _LANGUAGE.match(o)), language(update, context))
+    approval = any(o in _APPROVE for o in options)
+    try:
+        listed = await listing.list_group(
+            app,
+            place[0],
+            language=spoken,
+            newcomers=any(o in _NEWCOMERS for o in options),
+            approval=approval,
+        )
+    except listing.CannotInvite:
+        await reply(update, context, text(update, context, "meeting.listing_needs_rights"))
+        return
+    count = len(await svc.store.schedules_of(group))
+    lang = language(update, context)
+    body = text(
+        update,
+        context,
+        "meeting.listed",
+        count=count,
+        details=Html(directory_view.details(svc, lang, listed, None)),
+        approval=Html(text(update, context, "meeting.listed_approval") if approval else ""),
+    )
+    if count == 0:
+        body += "\n\n" + text(update, context, "meeting.listed_nothing_scheduled")
+    await reply(update, context, body)
+
+
+async def _listing_status(update: Update, context: Context, group: Pseudonym) -> None:
+    svc = services(context)
+    found = await svc.store.listing(group)
+    if found is None:
+        await reply(update, context, text(update, context, "meeting.listing_usage"))
+        return
+    lang = language(update, context)
+    count = len(await svc.store.schedules_of(group))
+    body = text(
+        update,
+        context,
+        "meeting.listing_status",
+        count=count,
+        details=Html(directory_view.details(svc, lang, found, None)),
     )
     await reply(update, context, body)
 

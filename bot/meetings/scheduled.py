@@ -21,7 +21,7 @@ from telegram.error import TelegramError
 
 from bot.delivery.schedule import clock_text, parse_clock
 from bot.delivery.zones import zone_info
-from bot.meetings import live
+from bot.meetings import listing, live
 from bot.meetings.formats import DEFAULT_FORMAT, MeetingFormat
 from bot.meetings.timetable import (
     EVERY_DAY,
@@ -208,7 +208,8 @@ def _stepped(schedule: MeetingSchedule, decided: Step) -> MeetingSchedule:
 
 
 async def run_due(app: App) -> int:
-    """One look at every schedule that is due; how many were looked at."""
+    """One look at every schedule that is due, and at the directory links due a check;
+    how many schedules were looked at."""
     svc = services_of(app.bot_data)
     looked = 0
     while True:
@@ -218,7 +219,9 @@ async def run_due(app: App) -> int:
             await _look_at(app, schedule, now)
         looked += len(due)
         if len(due) < BATCH:
-            return looked
+            break
+    await listing.check_links(app, svc.clock())
+    return looked
 
 
 async def schedule_tick(context: Context) -> None:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum, IntEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.delivery.schedule import MINUTES_IN_DAY, local_instant
@@ -102,13 +103,31 @@ def starts_between(
     # ahead of UTC and a start in a gap moves forward.
     day: date = start.astimezone(zone).date() - timedelta(days=1)
     last: date = end.astimezone(zone).date() + timedelta(days=1)
+    steady = _steady_offset(zone, start - _MARGIN, end + _MARGIN)
+    wall = time(minute // 60, minute % 60)
     while day <= last:
         if days >> day.weekday() & 1:
-            at = local_instant(day, minute, zone)
+            if steady is not None:
+                at = (datetime.combine(day, wall) - steady).replace(tzinfo=UTC)
+            else:
+                at = local_instant(day, minute, zone)
             if start <= at < end:
                 found.append(at)
         day += timedelta(days=1)
     return found
+
+
+_MARGIN = timedelta(days=2)
+
+
+@lru_cache(maxsize=512)  # one look at the directory asks this of the same few zones, often
+def _steady_offset(zone: ZoneInfo, start: datetime, end: datetime) -> timedelta | None:
+    """The zone's offset from UTC if it is the same at both ends of a span of days: then
+    its clocks do not change within it (they change months apart), and a local minute is
+    that far from UTC. The directory works out thousands of starts at a time: this keeps
+    the full rule (local_instant) for the spans with a change."""
+    before, after = start.astimezone(zone).utcoffset(), end.astimezone(zone).utcoffset()
+    return before if before == after else None
 
 
 def next_start(days: int, minute: int, zone: ZoneInfo, *, after: datetime) -> datetime:

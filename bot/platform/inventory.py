@@ -45,7 +45,8 @@ TABLES: tuple[StoredTable, ...] = (
         primary_key=("key",),
         columns={
             "key": "a bookkeeping name",
-            "value": "a check value of the secret, or when health was last checked",
+            "value": "a check value of the secret, when health was last checked, or a "
+            "random mark changed with the meeting directory",
         },
         expires=False,
     ),
@@ -187,6 +188,23 @@ TABLES: tuple[StoredTable, ...] = (
             "claimed_by": "a random number for the round of the tick that holds it",
             "expires_at": "when the row is deleted: at /meeting unschedule, when the bot "
             "leaves the group, or 60 days after the bot last looked at it",
+        },
+        pseudonym_column="pseudonym",
+        sealed_column="sealed_chat",
+    ),
+    StoredTable(
+        name="meeting_listings",
+        primary_key=("pseudonym",),
+        columns={
+            "pseudonym": "a keyed pseudonym (HMAC) of a group that listed its meetings",
+            "sealed_chat": "the group's chat id, encrypted, to check its link and tell its admins",
+            "invite_link": "the invite link the bot made for the group, shown in /meetings",
+            "language": "the language the group's admins said its meetings are in",
+            "newcomers": "whether the admins said newcomers are welcome",
+            "approval": "whether the link asks the admins to approve each person",
+            "checked_at": "when the bot last checked that the link works",
+            "expires_at": "when the row is deleted: at /meeting listing off, when the bot "
+            "leaves the group or the link stops working, or 30 days after the last check",
         },
         pseudonym_column="pseudonym",
         sealed_column="sealed_chat",

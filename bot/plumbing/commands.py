@@ -13,6 +13,7 @@ PRIVATE_COMMANDS = (
     "reflection",
     "daily",
     "library",
+    "meetings",
     "resources",
     "zone",
     "stop",

@@ -19,6 +19,7 @@ from bot.sim.state import (
     DEFAULT_ADMIN_RIGHTS,
     FORUM_TOPIC_ICON_COLOR,
     SimChat,
+    SimInviteLink,
     SimMember,
     SimMessage,
     SimUser,
@@ -145,6 +146,14 @@ class SimDriver:
         base = dict(DEFAULT_ADMIN_RIGHTS) if status == "administrator" else {}
         chat.members[user.id] = SimMember(status, {**base, **rights})
         self._notify()
+
+    def revoke_invite_links(self, chat: SimChat) -> list[SimInviteLink]:
+        """An admin revokes every link of the chat in the app; returns those just revoked."""
+        revoked = [link for link in chat.invite_links.values() if not link.is_revoked]
+        for link in revoked:
+            link.is_revoked = True
+        self._notify()
+        return revoked
 
     def _some_admin(self, chat: SimChat) -> SimUser | None:
         for status in ("creator", "administrator"):
@@ -474,6 +483,14 @@ class SimDriver:
         chat = self.world.private_chat(user)
         assert chat is not None
         return chat
+
+    def invite_links(self, chat: SimChat, *, revoked: bool | None = None) -> list[SimInviteLink]:
+        """The chat's links in order of creation; revoked True: only revoked, False: only live."""
+        return [
+            link
+            for link in chat.invite_links.values()
+            if revoked is None or link.is_revoked == revoked
+        ]
 
     def messages(
         self, chat: SimChat, *, thread_id: int | None = None, from_bot: bool | None = True

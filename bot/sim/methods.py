@@ -12,9 +12,11 @@ from bot.sim.errors import ApiError, bad_request, forbidden
 from bot.sim.state import (
     ACTIVE_STATUSES,
     SimChat,
+    SimInviteLink,
     SimMember,
     SimMessage,
     SimUser,
+    clean_link_name,
     member_to_api,
     now,
 )
@@ -28,6 +30,8 @@ _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
+_NO_INVITE_RIGHTS = "not enough rights to manage chat invite link"
+_MAX_MEMBER_LIMIT = 99999
 
 
 IMPLEMENTED = (
@@ -40,6 +44,8 @@ IMPLEMENTED = (
     *("getChat", "getChatMember", "getChatAdministrators", "getChatMemberCount"),
     *("pinChatMessage", "unpinChatMessage", "leaveChat"),
     *("banChatMember", "unbanChatMember", "restrictChatMember"),
+    *("createChatInviteLink", "editChatInviteLink", "revokeChatInviteLink"),
+    *("exportChatInviteLink",),
 )
 
 
@@ -472,7 +478,12 @@ class Methods:
     # --- chats and members ------------------------------------------------------------------
 
     def getChat(self, params: Params) -> Any:
-        return self.chat(params).full_info()
+        chat = self.chat(params)
+        info = chat.full_info()
+        primary = chat.primary_link(self.world.bot)
+        if primary is not None and chat.member(self.world.bot.id).can("can_invite_users"):
+            info["invite_link"] = primary.invite_link
+        return info
 
     def _user(self, params: Params) -> SimUser:
         user = self.world.users.get(params.need_int("user_id"))
@@ -568,3 +579,72 @@ class Methods:
         until = params.get_int("until_date") or 0
         chat.members[user.id] = SimMember("restricted", rights, until_date=until)
         return True
+
+    # --- invite links -----------------------------------------------------------------------
+
+    def _invite_chat(self, params: Params) -> SimChat:
+        """The chat whose links the bot manages, with Telegram's reasons for refusing."""
+        if params.need_int("chat_id") in self.world.users:
+            raise bad_request("can't invite members to a private chat")
+        chat = self.writable_chat(params)
+        self.require_right(chat, "can_invite_users", _NO_INVITE_RIGHTS)
+        return chat
+
+    def _link_fields(self, params: Params) -> dict[str, Any]:
+        """A link's settings as Telegram reads them: one left out takes its default."""
+        expire_date = max(0, params.get_int("expire_date") or 0)
+        member_limit = max(0, params.get_int("member_limit") or 0)
+        creates_join_request = params.get_bool("creates_join_request")
+        if creates_join_request and member_limit:
+            raise bad_request(
+                "member limit can't be specified for links requiring administrator approval"
+            )
+        if expire_date and expire_date <= now():
+            raise bad_request("EXPIRE_DATE_INVALID")
+        if member_limit > _MAX_MEMBER_LIMIT:
+            raise bad_request("USAGE_LIMIT_INVALID")
+        return {
+            "name": clean_link_name(params.get_str("name") or ""),
+            "expire_date": expire_date,
+            "member_limit": member_limit,
+            "creates_join_request": creates_join_request,
+        }
+
+    def _own_link(self, chat: SimChat, params: Params) -> SimInviteLink:
+        link = chat.invite_links.get(params.get_str("invite_link") or "")
+        if link is None or link.is_revoked:
+            raise bad_request("INVITE_HASH_EXPIRED")
+        if link.creator is not self.world.bot:
+            raise bad_request("CHAT_ADMIN_REQUIRED")
+        return link
+
+    def createChatInviteLink(self, params: Params) -> Any:
+        chat = self._invite_chat(params)
+        return chat.add_invite_link(self.world.bot, **self._link_fields(params)).to_api()
+
+    def editChatInviteLink(self, params: Params) -> Any:
+        """Like Telegram, every setting is replaced: one left out goes back to its default."""
+        chat = self._invite_chat(params)
+        fields = self._link_fields(params)
+        link = self._own_link(chat, params)
+        link.name = fields["name"]
+        link.expire_date = fields["expire_date"]
+        link.member_limit = fields["member_limit"]
+        link.creates_join_request = fields["creates_join_request"]
+        return link.to_api()
+
+    def revokeChatInviteLink(self, params: Params) -> Any:
+        """Revoking the primary link makes a new one, as Telegram does."""
+        chat = self._invite_chat(params)
+        link = self._own_link(chat, params)
+        link.is_revoked = True
+        if link.is_primary:
+            chat.add_invite_link(self.world.bot, is_primary=True)
+        return link.to_api()
+
+    def exportChatInviteLink(self, params: Params) -> Any:
+        chat = self._invite_chat(params)
+        previous = chat.primary_link(self.world.bot)
+        if previous is not None:
+            previous.is_revoked = True
+        return chat.add_invite_link(self.world.bot, is_primary=True).invite_link

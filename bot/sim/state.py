@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +60,9 @@ MEMBER_PERMISSIONS = (
     "can_edit_tag",
 )
 FORUM_TOPIC_ICON_COLOR = 7322096
+INVITE_LINK_PREFIX = "https://t.me/+"
+MAX_INVITE_LINK_NAME = 32
+_NAME_SPACES_RE = re.compile(r"[ \n]+")
 
 
 def now() -> int:
@@ -111,6 +116,41 @@ class SimButton:
 
 
 @dataclass(eq=False)
+class SimInviteLink:
+    """A chat's invite link; a revoked one stays listed, as Telegram keeps it."""
+
+    invite_link: str
+    creator: SimUser
+    name: str = ""
+    expire_date: int = 0  # 0: never expires
+    member_limit: int = 0  # 0: no limit
+    creates_join_request: bool = False
+    is_primary: bool = False
+    is_revoked: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "invite_link": self.invite_link,
+            "creator": self.creator.to_api(),
+            "creates_join_request": self.creates_join_request,
+            "is_primary": self.is_primary,
+            "is_revoked": self.is_revoked,
+        }
+        if self.name:
+            data["name"] = self.name
+        if self.expire_date:
+            data["expire_date"] = self.expire_date
+        if self.member_limit:
+            data["member_limit"] = self.member_limit
+        return data
+
+
+def clean_link_name(name: str) -> str:
+    """The name as TDLib keeps it (clean_name): cut to 32 characters, spaces run together."""
+    return _NAME_SPACES_RE.sub(" ", name.strip()[:MAX_INVITE_LINK_NAME]).strip()
+
+
+@dataclass(eq=False)
 class SimChat:
     id: int
     type: str  # private, group, supergroup, channel
@@ -122,6 +162,7 @@ class SimChat:
     members: dict[int, SimMember] = field(default_factory=dict)
     messages: dict[int, SimMessage] = field(default_factory=dict)
     pinned: set[int] = field(default_factory=set)
+    invite_links: dict[str, SimInviteLink] = field(default_factory=dict)  # by the link itself
     migrated_to: int | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -134,6 +175,18 @@ class SimChat:
     @property
     def last_message_id(self) -> int:
         return max(self.messages, default=0)
+
+    def add_invite_link(self, creator: SimUser, **fields: Any) -> SimInviteLink:
+        link = SimInviteLink(INVITE_LINK_PREFIX + secrets.token_urlsafe(12), creator, **fields)
+        self.invite_links[link.invite_link] = link
+        return link
+
+    def primary_link(self, creator: SimUser) -> SimInviteLink | None:
+        """The creator's primary link not yet revoked (each administrator has their own)."""
+        for link in self.invite_links.values():
+            if link.is_primary and not link.is_revoked and link.creator is creator:
+                return link
+        return None
 
     def to_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type}

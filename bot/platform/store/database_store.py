@@ -16,8 +16,10 @@ from bot.platform.store import dialects
 from bot.platform.store.counts import CountsTables
 from bot.platform.store.database import Database
 from bot.platform.store.delivery import DeliveryTables
+from bot.platform.store.directory_mark import mark_directory_changed
 from bot.platform.store.groups import GroupSettingsTables
 from bot.platform.store.interface import StoreError
+from bot.platform.store.meeting_listings import MeetingListingsTables
 from bot.platform.store.meeting_schedules import MeetingSchedulesTables
 from bot.platform.store.meetings import MeetingsTables
 from bot.platform.store.peers import PeersTables
@@ -32,6 +34,7 @@ class DatabaseStore(
     PeersTables,
     MeetingsTables,
     MeetingSchedulesTables,
+    MeetingListingsTables,
     UpdateClaimsTables,
 ):
     """Every table, on whichever database it is given."""
@@ -165,6 +168,8 @@ class DatabaseStore(
                         f"DELETE FROM {entry.name} WHERE {entry.member_column} = $1",  # noqa: S608 - names from the inventory
                         member,
                     )
+            if erased:  # a group the bot left may have had meetings in the directory
+                await mark_directory_changed(self._db)
         await self._db.erased()
         return erased
 
@@ -197,6 +202,8 @@ class DatabaseStore(
                     f"UPDATE {table} SET {sets} WHERE {column} = $1",  # noqa: S608 - names from the inventory
                     *values,
                 )
+            if moved:
+                await mark_directory_changed(self._db)
         return moved
 
     async def purge_expired(self, now: datetime) -> int:
@@ -209,6 +216,8 @@ class DatabaseStore(
                     f"DELETE FROM {entry.name} WHERE expires_at <= $1",  # noqa: S608 - names from the inventory
                     epoch(now),
                 )
+            if erased:
+                await mark_directory_changed(self._db)
         if erased:
             await self._db.erased()
         return erased

@@ -14,6 +14,7 @@ from bot.platform.privacy import Pseudonym, SealedId
 from bot.platform.store.counts import CountsStore
 from bot.platform.store.delivery import DeliveryStore
 from bot.platform.store.groups import GroupSettingsStore
+from bot.platform.store.meeting_listings import MeetingListingStore
 from bot.platform.store.meeting_schedules import MeetingScheduleStore
 from bot.platform.store.meetings import MeetingStore
 from bot.platform.store.peers import PeerStore
@@ -31,6 +32,7 @@ class Store(
     PeerStore,
     MeetingStore,
     MeetingScheduleStore,
+    MeetingListingStore,
     UpdateClaimsStore,
     Protocol,
 ):

@@ -13,10 +13,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.platform.privacy import Pseudonym, SealedId
 from bot.platform.store import dialects
+from bot.platform.store.directory_mark import mark_directory_changed
 from bot.platform.store.schema import NO_THREAD, epoch
 from bot.platform.store.tables import Tables
 
@@ -57,10 +58,22 @@ def new_slot() -> str:
     return secrets.token_hex(4)
 
 
-_COLUMNS = (
-    "pseudonym, thread_id, slot, sealed_chat, days, minute, zone, format_id, title, "
-    "language, start_at, stage, next_at"
+SCHEDULE_COLUMNS = (
+    "pseudonym",
+    "thread_id",
+    "slot",
+    "sealed_chat",
+    "days",
+    "minute",
+    "zone",
+    "format_id",
+    "title",
+    "language",
+    "start_at",
+    "stage",
+    "next_at",
 )
+_COLUMNS = ", ".join(SCHEDULE_COLUMNS)
 
 
 class MeetingSchedulesTables(Tables):
@@ -90,6 +103,7 @@ class MeetingSchedulesTables(Tables):
                 epoch(s.next_at),
                 epoch(max(now, s.next_at) + SCHEDULE_LIFETIME),
             )
+            await mark_directory_changed(self._db)
 
     async def schedules_of(self, group: Pseudonym) -> list[MeetingSchedule]:
         """The group's schedules, every topic's, earliest in the day first."""
@@ -105,6 +119,7 @@ class MeetingSchedulesTables(Tables):
                 thread_id or NO_THREAD,
                 slot,
             )
+            await mark_directory_changed(self._db)
         await self._db.erased()
         return removed
 
@@ -160,21 +175,23 @@ class MeetingSchedulesTables(Tables):
     async def _schedules(self, where: str, *values: object) -> list[MeetingSchedule]:
         query = f"SELECT {_COLUMNS} FROM meeting_schedules WHERE {where}"  # noqa: S608 - fixed clauses
         rows = await self._db.fetch(query, *values)
-        return [
-            MeetingSchedule(
-                group=Pseudonym(row[0]),
-                thread_id=int(row[1]) or None,
-                slot=str(row[2]),
-                sealed_chat=SealedId(row[3]),
-                days=int(row[4]),
-                minute=int(row[5]),
-                zone=str(row[6]),
-                format_id=str(row[7]),
-                title=str(row[8]),
-                language=str(row[9]),
-                start_at=datetime.fromtimestamp(int(row[10]), UTC),
-                stage=int(row[11]),
-                next_at=datetime.fromtimestamp(int(row[12]), UTC),
-            )
-            for row in rows
-        ]
+        return [schedule_of(tuple(row)) for row in rows]
+
+
+def schedule_of(row: tuple[Any, ...]) -> MeetingSchedule:
+    """A row of SCHEDULE_COLUMNS as a schedule."""
+    return MeetingSchedule(
+        group=Pseudonym(str(row[0])),
+        thread_id=int(row[1]) or None,
+        slot=str(row[2]),
+        sealed_chat=SealedId(str(row[3])),
+        days=int(row[4]),
+        minute=int(row[5]),
+        zone=str(row[6]),
+        format_id=str(row[7]),
+        title=str(row[8]),
+        language=str(row[9]),
+        start_at=datetime.fromtimestamp(int(row[10]), UTC),
+        stage=int(row[11]),
+        next_at=datetime.fromtimestamp(int(row[12]), UTC),
+    )

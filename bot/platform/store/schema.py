@@ -208,6 +208,23 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE meeting_schedules SET (autovacuum_vacuum_threshold = 0);  -- postgres only
     ALTER TABLE meeting_schedules SET (autovacuum_vacuum_scale_factor = 0);  -- postgres only
     """,
+    # Groups whose admins list their scheduled meetings in the directory (/meetings).
+    """
+    CREATE TABLE meeting_listings (
+        pseudonym TEXT PRIMARY KEY,
+        sealed_chat TEXT NOT NULL,
+        invite_link TEXT NOT NULL,
+        language TEXT NOT NULL,
+        newcomers INTEGER NOT NULL,
+        approval INTEGER NOT NULL,
+        checked_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX meeting_listings_checked ON meeting_listings (checked_at);
+    CREATE INDEX meeting_listings_expiry ON meeting_listings (expires_at);
+    ALTER TABLE meeting_listings SET (autovacuum_vacuum_threshold = 0);  -- postgres only
+    ALTER TABLE meeting_listings SET (autovacuum_vacuum_scale_factor = 0);  -- postgres only
+    """,
 )
 
 # thread_id 0 stands for "no topic" (NULLs in a primary key are not equal to each other).
