@@ -22,38 +22,25 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from inprocess import bench_settings, database  # bench/, beside this script
+
 from bot.app import build_application
 from bot.delivery.deliver import REFLECTION
 from bot.handlers.daily import deliver_now
-from bot.platform.config import Settings
-from bot.platform.database_url import DatabaseLocation, parse_database_url
 from bot.platform.logging_setup import configure_logging
 from bot.platform.store import Subscription
 from bot.plumbing.runner import run_polling
 from bot.sim import BotApiSimulator
 from bot.sim.ratelimits import RateLimits
 from bot.startup import prepare
-from tests.store_backends import fresh_schema_at
 
 TELEGRAM_CEILING = 30.0
 DUE = datetime(2027, 1, 5, 7, 0, tzinfo=UTC)
-
-
-@asynccontextmanager
-async def database(server: str | None) -> AsyncIterator[DatabaseLocation | None]:
-    """None (SQLite in the data folder), or a throwaway PostgreSQL schema on server."""
-    if server is None:
-        yield None
-        return
-    async with fresh_schema_at(server) as url:
-        yield parse_database_url(url)
 
 
 async def run(count: int, server: str | None) -> None:
@@ -61,15 +48,7 @@ async def run(count: int, server: str | None) -> None:
     async with BotApiSimulator() as sim, database(server) as location:
         sim.rate_limits = RateLimits()
         with tempfile.TemporaryDirectory() as folder:
-            settings = Settings(
-                token=sim.token,
-                base_url=sim.base_url,
-                data_dir=Path(folder),
-                secret="bench-" + "x" * 40,
-                region=None,
-                log_level="WARNING",
-                database=location,
-            )
+            settings = bench_settings(sim, folder, location, "bench-" + "x" * 40)
             prepared = await prepare(settings, clock=lambda: DUE)
             svc = prepared.services
             members = [sim.add_user(f"Member {n}", started=True) for n in range(count)]

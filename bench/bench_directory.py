@@ -19,41 +19,33 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inprocess import delays_line, machine, peak_memory  # bench/, beside this script
+from inprocess import (  # bench/, beside this script
+    bench_settings,
+    database,
+    delays_line,
+    machine,
+    peak_memory,
+)
 
 from bot.app import build_application
 from bot.delivery.zones import PICKER, zone_info
 from bot.meetings.directory import find_soon
 from bot.meetings.timetable import EVERY_DAY, replanned
-from bot.platform.config import Settings
-from bot.platform.database_url import DatabaseLocation, parse_database_url
 from bot.platform.logging_setup import configure_logging
 from bot.platform.store import Listing, MeetingSchedule, new_slot
 from bot.plumbing.runner import run_polling
 from bot.services import Services
 from bot.sim import BotApiSimulator
 from bot.startup import prepare
-from tests.store_backends import fresh_schema_at
 
 NOW = datetime(2027, 1, 5, 20, 0, tzinfo=UTC)
 ZONES = [zone for cities in PICKER.values() for zone in cities]
 ASKER_ZONES = ("Asia/Tokyo", "Europe/London", "America/New_York", "Australia/Sydney")
-
-
-@asynccontextmanager
-async def database(server: str | None) -> AsyncIterator[DatabaseLocation | None]:
-    if server is None:
-        yield None
-        return
-    async with fresh_schema_at(server) as url:
-        yield parse_database_url(url)
 
 
 async def list_meetings(svc: Services, count: int) -> None:
@@ -102,15 +94,7 @@ async def run(count: int, asks: int, server: str | None) -> None:
     configure_logging("WARNING", token="")
     async with BotApiSimulator() as sim, database(server) as location:
         with tempfile.TemporaryDirectory() as folder:
-            settings = Settings(
-                token=sim.token,
-                base_url=sim.base_url,
-                data_dir=Path(folder),
-                secret="bench-" + "d" * 40,
-                region=None,
-                log_level="WARNING",
-                database=location,
-            )
+            settings = bench_settings(sim, folder, location, "bench-" + "d" * 40)
             prepared = await prepare(settings, clock=lambda: NOW)
             svc = prepared.services
             await list_meetings(svc, count)

@@ -21,10 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.app import build_application
 from bot.handlers.common import App
 from bot.platform.config import Settings
+from bot.platform.database_url import DatabaseLocation, parse_database_url
 from bot.platform.logging_setup import configure_logging
 from bot.plumbing.runner import run_polling
 from bot.sim import BotApiSimulator
 from bot.startup import Prepared, prepare
+from tests.store_backends import fresh_schema_at
 
 
 @asynccontextmanager
@@ -58,6 +60,31 @@ async def running_bot(
                 stop.set()
                 await polling
                 await prepared.close()
+
+
+@asynccontextmanager
+async def database(server: str | None) -> AsyncIterator[DatabaseLocation | None]:
+    """None (SQLite in the data folder), or a throwaway PostgreSQL schema on server."""
+    if server is None:
+        yield None
+        return
+    async with fresh_schema_at(server) as url:
+        yield parse_database_url(url)
+
+
+def bench_settings(
+    sim: BotApiSimulator, folder: str, location: DatabaseLocation | None, secret: str
+) -> Settings:
+    """The bot's settings against the simulator, its store in folder or at location."""
+    return Settings(
+        token=sim.token,
+        base_url=sim.base_url,
+        data_dir=Path(folder),
+        secret=secret,
+        region=None,
+        log_level="WARNING",
+        database=location,
+    )
 
 
 def machine() -> str:

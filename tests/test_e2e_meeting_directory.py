@@ -68,7 +68,7 @@ async def test_a_group_lists_its_meetings_and_takes_them_out(harness: Harness) -
     assert links[0].name == "Porchlight directory"
     assert not links[0].creates_join_request
     shown = await say(sim, ana, "/meeting listing", chat=group)
-    assert "This group is in the directory: 1 scheduled meetings" in shown.text
+    assert "in the directory, with its scheduled meetings (1 now), English" in shown.text
     member = await tokyo_member(sim)
     found = await say(sim, member, "/meetings")
     assert "Meetings you can join</b> (times are yours: Asia/Tokyo)" in found.html
@@ -102,6 +102,17 @@ async def test_listing_needs_a_bot_that_may_invite(harness: Harness) -> None:
     found = await say(sim, member, "/meetings")
     assert button_labels(found) == ["Ask to join: London evening"]
     assert "an admin lets you in" in found.text
+    # The check that the link works (an edit, all the Bot API offers) keeps it as it was.
+    harness.clock.advance(timedelta(hours=7))
+    await run_due(harness.app)
+    store, keyring = harness.services.store, harness.services.keyring
+    checked = await store.listing(keyring.pseudonym(group.id))
+    assert checked is not None
+    assert checked.checked_at == harness.clock().replace(microsecond=0)  # it was checked
+    [link] = sim.invite_links(group)
+    assert link.creates_join_request
+    assert not link.is_revoked
+    assert link.name == "Porchlight directory"
 
 
 async def test_local_times_across_zones_summer_winter_and_tomorrow(harness: Harness) -> None:
@@ -151,7 +162,7 @@ async def test_languages_and_what_members_type(harness: Harness) -> None:
     hispanic = sim.add_user("Pilar", started=True, language_code="es")
     found = await say(sim, hispanic, "/meetings")
     assert found.text.index("Noche de Madrid") < found.text.index("London evening")
-    assert "21:00, dentro de 30 min: Noche de Madrid (Open discussion)" in found.text
+    assert "21:00, dentro de 30 min: Noche de Madrid (Debate abierto)" in found.text
     assert "Entrar: Noche de Madrid" in button_labels(found)
     assert "(horas tuyas: UTC)" in found.text
     assert "no has fijado tu zona" in found.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
@@ -174,12 +175,15 @@ async def test_the_demo_runs_a_conversation_and_quits(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()  # the demo keeps nothing
 
 
-async def test_the_demo_shows_listening_and_a_meeting_and_starts_quietly(tmp_path: Path) -> None:
+async def test_the_demo_shows_listening_meetings_and_starts_quietly(tmp_path: Path) -> None:
     env = bot_env(tmp_path)
     del env["PORCHLIGHT_DATA_DIR"]
     process = await start_bot(env, "--demo", cwd=tmp_path, stdin=asyncio.subprocess.PIPE)
     assert process.stdin is not None
-    steps = ":as Sam\n/listen\n:1\n:as Alex\n:in moderators\n:1\n:in group\n/meeting start\n:quit\n"
+    steps = (
+        "/meetings\n:as Sam\n/listen\n:1\n:as Alex\n:in moderators\n:1\n:in group\n"
+        "/meeting start\n:quit\n"
+    )
     process.stdin.write(steps.encode())
     await process.stdin.drain()
     code, out, err = await finish(process, seconds=90)
@@ -189,6 +193,9 @@ async def test_the_demo_shows_listening_and_a_meeting_and_starts_quietly(tmp_pat
     assert "Listener request from Applicant" in out  # Sam volunteered; the moderators heard
     assert "approved you as a peer listener" in out  # Alex approved in the moderators' chat
     assert "Open discussion has started" in out  # Alex chairs Evening Group
+    # Evening Group's listed meeting, 40 minutes or so after the demo starts.
+    assert re.search(r"in 4\d min: Evening meeting \(Open discussion\)", out)
+    assert "[1] Join: Evening meeting" in out
     assert "Traceback" not in err
 
 

@@ -67,7 +67,7 @@ def entry_text(svc: Services, lang: str, entry: Entry, now: datetime, zone: str)
 
 
 def join_button(svc: Services, lang: str, entry: Entry) -> InlineKeyboardButton:
-    title = title_of(svc, entry.schedule)[:_BUTTON_TITLE]
+    title = title_of(svc, entry.schedule, lang)[:_BUTTON_TITLE]
     key = "meetings.ask_to_join" if entry.listing.approval else "meetings.join"
     label = html.unescape(svc.catalog.text(key, lang, title=title))
     return InlineKeyboardButton(label, url=entry.listing.invite_link)
@@ -105,7 +105,7 @@ def offer_row(
         lang,
         time=local.strftime("%H:%M"),
         relative=relative(svc, lang, entry.start, now),
-        title=title_of(svc, entry.schedule)[:_BUTTON_TITLE],
+        title=title_of(svc, entry.schedule, lang)[:_BUTTON_TITLE],
     )
     return [InlineKeyboardButton(html.unescape(label), url=entry.listing.invite_link)]
 

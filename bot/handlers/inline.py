@@ -104,7 +104,7 @@ async def _meeting_results(svc: Services, lang: str) -> list[InlineQueryResultAr
         results.append(
             InlineQueryResultArticle(
                 id=f"m:{entry.schedule.slot}:{int(entry.start.timestamp())}",
-                title=title_of(svc, entry.schedule),
+                title=title_of(svc, entry.schedule, lang),
                 description=html.unescape(description),
                 input_message_content=InputTextMessageContent(
                     card_text(svc, lang, entry), parse_mode=HTML

@@ -36,7 +36,7 @@ from bot.meetings.timetable import (
     step,
     weekdays_of,
 )
-from bot.platform.catalog import Catalog, Html
+from bot.platform.catalog import DEFAULT_LANGUAGE, Catalog, Html
 from bot.platform.privacy import Pseudonym, SealError
 from bot.platform.store import MeetingSchedule, new_slot
 from bot.plumbing.priority import BROADCAST
@@ -100,12 +100,22 @@ def days_text(catalog: Catalog, language: str, days: int) -> str:
     return ", ".join(short[day] for day in weekdays_of(days))
 
 
-def title_of(svc: Services, schedule: MeetingSchedule) -> str:
+def format_name(svc: Services, language: str, format_id: str) -> str:
+    """A format's name in the reader's language: the format's own in English (an operator
+    may have renamed it), the catalogue's for a shipped format in another language."""
+    chosen = svc.meeting_formats.get(format_id)
+    own = chosen.name if chosen else format_id
+    if language == DEFAULT_LANGUAGE:
+        return own
+    try:
+        return svc.catalog.text(f"meeting.format_names.{format_id}", language)
+    except KeyError:  # a format the operator added
+        return own
+
+
+def title_of(svc: Services, schedule: MeetingSchedule, language: str) -> str:
     """The admins' title, or the format's name when they gave none."""
-    if schedule.title:
-        return schedule.title
-    chosen = svc.meeting_formats.get(schedule.format_id)
-    return chosen.name if chosen else schedule.format_id
+    return schedule.title or format_name(svc, language, schedule.format_id)
 
 
 def when_text(catalog: Catalog, language: str, moment: datetime, zone: str) -> str:
@@ -125,13 +135,10 @@ def when_text(catalog: Catalog, language: str, moment: datetime, zone: str) -> s
 
 def what_text(svc: Services, language: str, schedule: MeetingSchedule) -> Html:
     """'<b>Thursday speakers</b> (Speaker meeting)', or the format's name alone."""
-    chosen = svc.meeting_formats.get(schedule.format_id)
-    format_name = chosen.name if chosen else schedule.format_id
+    name = format_name(svc, language, schedule.format_id)
     if not schedule.title:
-        return Html(svc.catalog.text("meeting.what_untitled", language, format=format_name))
-    return Html(
-        svc.catalog.text("meeting.what", language, title=schedule.title, format=format_name)
-    )
+        return Html(svc.catalog.text("meeting.what_untitled", language, format=name))
+    return Html(svc.catalog.text("meeting.what", language, title=schedule.title, format=name))
 
 
 def schedule_line(svc: Services, language: str, number: int, schedule: MeetingSchedule) -> str:
@@ -254,9 +261,8 @@ async def _look_at(app: App, schedule: MeetingSchedule, now: datetime) -> None:
     except TelegramError as error:
         # The group refused (a closed topic, rights taken away, the bot removed): this
         # start is passed over, and the next is tried as usual.
-        logger.info(
-            "a scheduled meeting's %s was refused: %s", decided.action, type(error).__name__
-        )
+        action = decided.action.value if decided.action else "look"
+        logger.info("a scheduled meeting's %s was refused: %s", action, type(error).__name__)
     await svc.store.schedule_stepped(_stepped(schedule, decided), now)
 
 
@@ -267,7 +273,7 @@ async def _post_notice(app: App, place: Place, schedule: MeetingSchedule, now: d
     body = svc.catalog.text(
         "meeting.starts_soon",
         lang,
-        title=title_of(svc, schedule),
+        title=title_of(svc, schedule, lang),
         minutes=minutes,
         time=clock_text(schedule.minute),
     )
@@ -291,9 +297,14 @@ async def _open(app: App, place: Place, schedule: MeetingSchedule) -> None:
         if running is not None:
             return  # someone started it early: it is this start's meeting
         started = svc.catalog.text(
-            "meeting.started", lang, name=chosen.name, minutes=chosen.share_minutes
+            "meeting.started",
+            lang,
+            name=format_name(svc, lang, chosen.id),
+            minutes=chosen.share_minutes,
         )
-        title = svc.catalog.text("meeting.scheduled_title", lang, title=title_of(svc, schedule))
+        title = svc.catalog.text(
+            "meeting.scheduled_title", lang, title=title_of(svc, schedule, lang)
+        )
         body = f"{title}\n\n{html.escape(chosen.opening)}\n\n{started}"
         await app.bot.send_message(
             place[0], body, parse_mode=ParseMode.HTML, message_thread_id=place[1]

@@ -8,11 +8,14 @@ import sys
 import textwrap
 import threading
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.sim.server import BotApiSimulator
 from bot.sim.state import SimChat, SimMessage, SimUser
 
+_LONDON = ZoneInfo("Europe/London")
 BOT_LABEL = "Porchlight"
 SETTLE_SECONDS = 3.0
 _ANSWERS = frozenset(
@@ -44,8 +47,11 @@ Type a message (or a /command) and press Enter. Lines starting with ':' are for 
   :who                  who and where you are
   :help                 this list
   :quit                 leave (Ctrl-D and Ctrl-C work too)
-Try: /checkin, /today, /library, or just write; in the group, /meeting start.
+Try: /checkin, /today, /library, /meetings, or just write; in the group, /meeting start.
 """
+# "Evening Group" has a meeting on the schedule, listed in the directory, starting this
+# long after the demo starts (its time in London, rounded up to five minutes).
+LISTED_MEETING_IN = timedelta(minutes=40)
 
 
 @dataclass
@@ -97,9 +103,31 @@ class _Terminal:
             }
             return greeted <= said
 
-        with contextlib.suppress(TimeoutError):
+        try:
             await self.sim.wait_for(all_greeted, timeout=SETTLE_SECONDS)
+        except TimeoutError:
+            pass  # no bot is answering (the terminal's own tests): nothing to set up
+        else:
+            await self._list_a_meeting()
         self._mark_existing()
+
+    async def _list_a_meeting(self) -> None:
+        """Alex schedules the group's evening meeting and lists it, so /meetings has one
+        to show (and the bot posts its notice and opens it when the time comes)."""
+        group = self.places["group"].chat
+        assert group is not None
+        start = datetime.now(_LONDON) + LISTED_MEETING_IN
+        start += timedelta(minutes=-start.minute % 5)
+        for command in (
+            "/zone Europe/London",
+            f"/meeting schedule daily {start:%H:%M} Evening meeting",
+            "/meeting listing on en newcomers",
+        ):
+            sent = self.sim.send_text(self.cast["alex"], command, chat=group)
+            with contextlib.suppress(TimeoutError):
+                await self.sim.next_bot_message(
+                    group, after=sent.message_id, timeout=SETTLE_SECONDS
+                )
 
     def _mark_existing(self) -> None:
         for chat in self.sim.world.chats.values():
