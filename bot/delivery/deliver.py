@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 REFLECTION = "reflection"
 NUDGE = "nudge"  # a daily check-in nudge, private chats only
+MILESTONE = "milestone"  # a word on a kept date's milestones, private chats only (bot.days)
 # How many deliveries are in flight at once; the rate limiter paces them for Telegram.
 IN_FLIGHT = 200
 BATCH = 1000
@@ -114,6 +115,12 @@ async def subscribe_daily(
             now=now,
         )
     await svc.store.subscribe(subscription, now)
+    if kind == REFLECTION and thread_id is None:
+        # Milestone messages come at the member's daily time: they follow it.
+        milestones = await svc.store.subscription(chat, MILESTONE, None)
+        if milestones is not None:
+            following = rescheduled(milestones, minute=minute, zone=zone or "UTC", now=now)
+            await svc.store.subscribe(following, now)
 
 
 async def follow_chat_zone(

@@ -14,7 +14,9 @@ from datetime import date, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ExtBot
 
+from bot.days.kept import milestone_message
 from bot.delivery.deliver import (
+    MILESTONE,
     NUDGE,
     REFLECTION,
     DeliveryReport,
@@ -202,6 +204,11 @@ def _sender(bot: ExtBot[str], svc: Services) -> Sender:
     async def send(
         chat_id: int, thread_id: int | None, subscription: Subscription, day: date
     ) -> None:
+        if subscription.kind == MILESTONE:
+            words = await milestone_message(svc, subscription, day)
+            if words is not None:  # on any other day, nothing: the day is done all the same
+                await bot.send_message(chat_id, words, parse_mode=HTML, rate_limit_args=BROADCAST)
+            return
         if subscription.kind == NUDGE:
             lang = subscription.language
             await bot.send_message(

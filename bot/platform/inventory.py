@@ -232,6 +232,17 @@ TABLES: tuple[StoredTable, ...] = (
         pseudonym_column="pseudonym",
     ),
     StoredTable(
+        name="kept_days",
+        primary_key=("pseudonym",),
+        columns={
+            "pseudonym": "a keyed pseudonym (HMAC) of a member who chose to keep a date",
+            "sealed_start": "the date they count days from, encrypted; never kept in clear",
+            "expires_at": "when the row is deleted: at /days forget, /forget or blocking "
+            "the bot, or 400 days after they last used /days or had a milestone",
+        },
+        pseudonym_column="pseudonym",
+    ),
+    StoredTable(
         name="update_claims",
         primary_key=("update_id",),
         columns={

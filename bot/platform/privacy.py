@@ -14,6 +14,7 @@ import os
 import secrets
 import struct
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import NewType
 
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 Pseudonym = NewType("Pseudonym", str)
 SealedId = NewType("SealedId", str)
+SealedDate = NewType("SealedDate", str)
 
 SECRET_FILE_NAME = "secret"  # noqa: S105 - a file name, not a secret
 _NONCE_BYTES = 12
@@ -80,6 +82,23 @@ class Keyring:
             raise SealError("sealed id cannot be opened with this secret") from error
         (chat_id,) = struct.unpack(">q", plain)
         return int(chat_id)
+
+    def seal_date(self, day: date) -> SealedDate:
+        """A date a member chose to keep (/days), encrypted as a chat id is, but never
+        mistakable for one (its own associated data)."""
+        nonce = os.urandom(_NONCE_BYTES)
+        plain = struct.pack(">i", day.toordinal())
+        sealed = AESGCM(self.seal_key).encrypt(nonce, plain, b"date")
+        return SealedDate(base64.urlsafe_b64encode(nonce + sealed).decode("ascii"))
+
+    def unseal_date(self, sealed: SealedDate) -> date:
+        try:
+            raw = base64.urlsafe_b64decode(sealed.encode("ascii"))
+            plain = AESGCM(self.seal_key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], b"date")
+            (ordinal,) = struct.unpack(">i", plain)
+            return date.fromordinal(ordinal)
+        except (InvalidTag, ValueError, struct.error) as error:
+            raise SealError("sealed date cannot be opened with this secret") from error
 
     def seal_state(self, plain: bytes) -> bytes:
         """State shared between instances (bot/platform/shared), unreadable to anyone who

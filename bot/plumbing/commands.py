@@ -12,6 +12,7 @@ PRIVATE_COMMANDS = (
     "today",
     "reflection",
     "daily",
+    "days",
     "library",
     "meetings",
     "resources",

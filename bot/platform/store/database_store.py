@@ -19,6 +19,7 @@ from bot.platform.store.delivery import DeliveryTables
 from bot.platform.store.directory_mark import mark_directory_changed
 from bot.platform.store.groups import GroupSettingsTables
 from bot.platform.store.interface import StoreError
+from bot.platform.store.kept_days import KeptDaysTables
 from bot.platform.store.meeting_listings import MeetingListingsTables
 from bot.platform.store.meeting_schedules import MeetingSchedulesTables
 from bot.platform.store.meetings import MeetingsTables
@@ -35,6 +36,7 @@ class DatabaseStore(
     MeetingsTables,
     MeetingSchedulesTables,
     MeetingListingsTables,
+    KeptDaysTables,
     UpdateClaimsTables,
 ):
     """Every table, on whichever database it is given."""

@@ -14,6 +14,7 @@ from bot.platform.privacy import Pseudonym, SealedId
 from bot.platform.store.counts import CountsStore
 from bot.platform.store.delivery import DeliveryStore
 from bot.platform.store.groups import GroupSettingsStore
+from bot.platform.store.kept_days import KeptDaysStore
 from bot.platform.store.meeting_listings import MeetingListingStore
 from bot.platform.store.meeting_schedules import MeetingScheduleStore
 from bot.platform.store.meetings import MeetingStore
@@ -33,6 +34,7 @@ class Store(
     MeetingStore,
     MeetingScheduleStore,
     MeetingListingStore,
+    KeptDaysStore,
     UpdateClaimsStore,
     Protocol,
 ):

@@ -225,6 +225,17 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE meeting_listings SET (autovacuum_vacuum_threshold = 0);  -- postgres only
     ALTER TABLE meeting_listings SET (autovacuum_vacuum_scale_factor = 0);  -- postgres only
     """,
+    # A date a member chose to keep for /days, sealed (kept_days.py).
+    """
+    CREATE TABLE kept_days (
+        pseudonym TEXT PRIMARY KEY,
+        sealed_start TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX kept_days_expiry ON kept_days (expires_at);
+    ALTER TABLE kept_days SET (autovacuum_vacuum_threshold = 0);  -- postgres only
+    ALTER TABLE kept_days SET (autovacuum_vacuum_scale_factor = 0);  -- postgres only
+    """,
 )
 
 # thread_id 0 stands for "no topic" (NULLs in a primary key are not equal to each other).
