@@ -44,7 +44,8 @@ async def days_command(update: Update, context: Context) -> None:
     elif args == ["forget"]:
         await _forget(update, context)
     elif args == ["reset"]:
-        await _start_again(update, context, None)
+        has_kept = await kept.kept_start(services(context), _chat_id(update)) is not None
+        await _start_again(update, context, await _today(update, context), has_kept)
     elif args[0] == "milestones" and args[1:] in (["on"], ["off"]):
         await _milestones(update, context, args[1] == "on")
     else:
@@ -95,13 +96,18 @@ async def _count_given(update: Update, context: Context, typed: str) -> None:
     if start > today:
         await reply(update, context, text(update, context, "days.future"))
         return
-    svc = services(context)
-    before = await kept.kept_start(svc, _chat_id(update))
+    before = await kept.kept_start(services(context), _chat_id(update))
     if before is not None and before != start:
-        await _start_again(update, context, start)  # a new date: counted from now on
+        await _start_again(update, context, start, has_kept=True)  # counted from now on
         return
-    body = count_text(update, context, start, today)
-    if before is not None:
+    await _answer(update, context, count_text(update, context, start, today), start, before)
+
+
+async def _answer(
+    update: Update, context: Context, body: str, start: date, kept_date: date | None
+) -> None:
+    """The count as it is said; with no date kept, an offer to keep this one."""
+    if kept_date is not None:
         await reply(update, context, body)
         return
     keep = InlineKeyboardButton(
@@ -128,13 +134,10 @@ async def _show_kept(update: Update, context: Context) -> None:
     await reply(update, context, body)
 
 
-async def _start_again(update: Update, context: Context, start: date | None) -> None:
+async def _start_again(update: Update, context: Context, start: date, has_kept: bool) -> None:
     """/days reset (from today) or a new date: the old one overwritten, no questions."""
     svc = services(context)
     today = await _today(update, context)
-    has_kept = await kept.kept_start(svc, _chat_id(update)) is not None
-    if start is None:
-        start = today
     if has_kept:
         await kept.keep_start(svc, _chat_id(update), start)
     lang = language(update, context)
@@ -144,15 +147,7 @@ async def _start_again(update: Update, context: Context, start: date | None) -> 
         when = date_text(svc, lang, start.month, start.day)
         body = text(update, context, "days.new_date", date=when)
     body += "\n\n" + count_text(update, context, start, today)
-    if not has_kept:
-        keep = InlineKeyboardButton(
-            text(update, context, "days.keep_button"),
-            callback_data=button_data(update, context, FEATURE, "k", start.isoformat()),
-        )
-        body += "\n\n" + text(update, context, "days.keep_offer")
-        await reply(update, context, body, markup=InlineKeyboardMarkup([[keep]]))
-        return
-    await reply(update, context, body)
+    await _answer(update, context, body, start, start if has_kept else None)
 
 
 async def _forget(update: Update, context: Context) -> None:
