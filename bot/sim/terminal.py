@@ -49,9 +49,9 @@ Type a message (or a /command) and press Enter. Lines starting with ':' are for 
   :quit                 leave (Ctrl-D and Ctrl-C work too)
 Try: /checkin, /today, /library, /meetings, or just write; in the group, /meeting start.
 """
-# "Evening Group" has a meeting on the schedule, listed in the directory, starting this
-# long after the demo starts (its time in London, rounded up to five minutes).
-LISTED_MEETING_IN = timedelta(minutes=40)
+# "Evening Group" has a meeting on the schedule, listed in the directory, starting between
+# this long after the demo starts and five minutes more (at a five-minute mark in London).
+LISTED_MEETING_IN = timedelta(minutes=41)
 
 
 @dataclass
@@ -116,8 +116,11 @@ class _Terminal:
         to show (and the bot posts its notice and opens it when the time comes)."""
         group = self.places["group"].chat
         assert group is not None
-        start = datetime.now(_LONDON) + LISTED_MEETING_IN
-        start += timedelta(minutes=-start.minute % 5)
+        # The last five-minute mark before now + LISTED_MEETING_IN + 5 minutes: after
+        # now + LISTED_MEETING_IN, whatever the seconds, so asking /meetings a moment later
+        # still shows it in 40-odd minutes.
+        later = datetime.now(_LONDON) + LISTED_MEETING_IN + timedelta(minutes=5)
+        start = later.replace(minute=later.minute - later.minute % 5, second=0, microsecond=0)
         for command in (
             "/zone Europe/London",
             f"/meeting schedule daily {start:%H:%M} Evening meeting",
