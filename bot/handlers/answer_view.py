@@ -13,16 +13,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.handlers.common import (
     Context,
     button_data,
-    chat_zone,
     is_private,
     language,
     reply,
     services,
     text,
 )
-from bot.handlers.directory_view import offer_row
+from bot.handlers.directory_view import with_a_meeting_soon
 from bot.handlers.next_steps_view import next_steps_rows, peer_note
-from bot.meetings import listing
 from bot.plumbing.priority import CRISIS
 from bot.safety.resources import INTERNATIONAL, AnswerKind, Rendered, render, resolve_region
 
@@ -84,7 +82,7 @@ async def send_answer(
     rendered = rendered_answer(update, context, kind, region)
     markup = answer_markup(update, context, kind, region, rendered)
     if kind is AnswerKind.CONCERN and is_private(update):
-        markup = await _with_a_meeting_soon(update, context, markup)
+        markup = await with_a_meeting_soon(update, context, markup)
     return await reply(
         update,
         context,
@@ -92,20 +90,6 @@ async def send_answer(
         markup=markup,
         priority=CRISIS if kind in URGENT else None,
     )
-
-
-async def _with_a_meeting_soon(
-    update: Update, context: Context, markup: InlineKeyboardMarkup
-) -> InlineKeyboardMarkup:
-    """Not a crisis, but a hard moment: people in a meeting starting soon, when there is
-    one in the member's language."""
-    svc = services(context)
-    now, lang = svc.clock(), language(update, context)
-    soon = await listing.meeting_soon(svc, now, lang)
-    if soon is None:
-        return markup
-    row = offer_row(svc, lang, soon, now, await chat_zone(update, context))
-    return InlineKeyboardMarkup([*markup.inline_keyboard, row])
 
 
 def country_rows(

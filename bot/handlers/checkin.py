@@ -7,7 +7,7 @@ chooses, and only coarse counts (no ids) reach the store.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.delivery.deliver import NUDGE
@@ -21,7 +21,6 @@ from bot.handlers.common import (
     App,
     Context,
     chat_pseudonym,
-    chat_zone,
     clear_buttons,
     is_private,
     just_had_a_crisis,
@@ -33,8 +32,7 @@ from bot.handlers.common import (
     text,
     verified_callback,
 )
-from bot.handlers.directory_view import offer_row
-from bot.meetings import listing
+from bot.handlers.directory_view import with_a_meeting_soon
 from bot.peers.checkin import (
     help_counter,
     hour_counter,
@@ -145,11 +143,7 @@ async def _mood_chosen(update: Update, context: Context, mood: str) -> None:
         await svc.store.count(name, now)
     await clear_buttons(update.effective_message)
     markup = help_markup(svc, chat.id, language(update, context))
-    soon = await listing.meeting_soon(svc, now, language(update, context))
-    if soon is not None:  # people, in a meeting starting soon: one more way to help
-        zone = await chat_zone(update, context)
-        row = offer_row(svc, language(update, context), soon, now, zone)
-        markup = InlineKeyboardMarkup([*markup.inline_keyboard, row])
+    markup = await with_a_meeting_soon(update, context, markup)
     chosen = text(update, context, f"checkin.mood.{mood}")
     answer = text(update, context, f"checkin.mood_answer.{mood}", mood=Html(chosen))
     body = f"{answer}\n\n{text(update, context, 'checkin.mood_noted')}"

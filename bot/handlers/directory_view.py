@@ -8,10 +8,12 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.delivery.schedule import clock_text
 from bot.delivery.zones import zone_info, zone_label
+from bot.handlers.common import Context, chat_zone, language, services
+from bot.meetings import listing
 from bot.meetings.directory import Entry, Found
 from bot.meetings.scheduled import days_text, title_of, what_text, when_text
 from bot.platform.store import Listing, MeetingSchedule
@@ -124,3 +126,17 @@ def card_text(svc: Services, lang: str, entry: Entry) -> str:
         details=details(svc, lang, entry.listing, schedule),
         when=when_text(svc.catalog, lang, entry.start, schedule.zone),
     )
+
+
+async def with_a_meeting_soon(
+    update: Update, context: Context, markup: InlineKeyboardMarkup
+) -> InlineKeyboardMarkup:
+    """markup, and one more button when a listed meeting in the member's language starts
+    soon: people to be with, beside a check-in or a hard moment."""
+    svc = services(context)
+    now, lang = svc.clock(), language(update, context)
+    soon = await listing.meeting_soon(svc, now, lang)
+    if soon is None:
+        return markup
+    row = offer_row(svc, lang, soon, now, await chat_zone(update, context))
+    return InlineKeyboardMarkup([*markup.inline_keyboard, row])
