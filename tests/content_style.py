@@ -7,7 +7,6 @@ Run `python tests/content_style.py [CONTENT_DIR]` for the figures.
 
 from __future__ import annotations
 
-import calendar
 import itertools
 import re
 import sys
@@ -16,31 +15,79 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.platform.catalog import Catalog
 from bot.platform.textfold import fold
 from bot.readings.library import load_library
-from bot.readings.reflections import load_reflections
+from bot.readings.reflections import load_reflections, load_year
 from bot.readings.search import STOPWORDS, stem
 
+CATALOG = Catalog.load()
 _WORD = re.compile(r"[a-z][a-z']+")
-MONTHS = [name.lower() for name in calendar.month_name[1:]]
-
-# The stock moves, each a pattern over a piece's body (case-insensitive).
-OF_US = re.compile(
-    r"\b(?:many|some|plenty|most|few|several|all|each|both|none|any|lots|a lot|one|those"
-    r"|the rest|two|three|more|fewer) of us\b",
-    re.IGNORECASE,
-)
-IT_CAN_HELP = re.compile(
-    r"\bit (?:can|could|may|might|often|usually|also) helps?\b|\bit helps\b", re.I
-)
-NOT_HAVE_TO = re.compile(r"\b(?:does not|doesn't|do not|don't) have to\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_SOME_START = re.compile(r"^(?:Some|Others|Other people|A few)\b")
-TWO_PART_QUESTION = re.compile(r",\s+and\s+(?:what|how|who|where|when|which|why)\b", re.I)
-DISCLAIMER = re.compile(
-    r"\b(?:none of (?:this|it)|not everyone|many people mark|many of us mark|if you mark"
-    r"|whether you mark)\b",
-    re.I,
+
+
+@dataclass(frozen=True)
+class Moves:
+    """The stock moves in one language, each a pattern over a piece's body or question."""
+
+    of_us: re.Pattern[str]
+    it_can_help: re.Pattern[str]
+    not_have_to: re.Pattern[str]
+    some_start: re.Pattern[str]  # a sentence opening "Some ...", "Others ..."
+    two_part_question: re.Pattern[str]
+    is_there_question: re.Pattern[str]
+    months: tuple[str, ...]  # as written mid-sentence
+    disclaimer: re.Pattern[str]
+
+
+ENGLISH = Moves(
+    of_us=re.compile(
+        r"\b(?:many|some|plenty|most|few|several|all|each|both|none|any|lots|a lot|one|those"
+        r"|the rest|two|three|more|fewer) of us\b",
+        re.I,
+    ),
+    it_can_help=re.compile(
+        r"\bit (?:can|could|may|might|often|usually|also) helps?\b|\bit helps\b", re.I
+    ),
+    not_have_to=re.compile(r"\b(?:does not|doesn't|do not|don't) have to\b", re.I),
+    some_start=re.compile(r"^(?:Some|Others|Other people|A few)\b"),
+    two_part_question=re.compile(r",\s+and\s+(?:what|how|who|where|when|which|why)\b", re.I),
+    is_there_question=re.compile(r"^Is there\b"),
+    months=tuple(CATALOG.text("reflections.months", "en").split()),
+    disclaimer=re.compile(
+        r"\b(?:none of (?:this|it)|not everyone|many people mark|many of us mark|if you mark"
+        r"|whether you mark)\b",
+        re.I,
+    ),
+)
+# The same moves as the Spanish translations make them.
+SPANISH = Moves(
+    of_us=re.compile(
+        r"\b(?:muchos|muchas|algunos|algunas|varios|varias|pocos|pocas|todos|todas|ambos"
+        r"|ninguno|ninguna|cada uno|cada una|la mayor[ií]a|los dem[aá]s|las dem[aá]s"
+        r"|quienes|aquellos|aquellas|uno|una|dos|tres|m[aá]s|bastantes) de nosotr[oa]s\b"
+        # "a muchos nos pasó", "algunos hemos", "muchos nos volvimos": the same move
+        r"|\b(?:a )?(?:muchos|muchas|algunos|algunas|pocos|pocas|varios|varias|la mayor[ií]a)"
+        r" (?:nos|hemos)\b",
+        re.I,
+    ),
+    it_can_help=re.compile(
+        r"\b(?:puede|podr[ií]a|suele|tambi[eé]n) (?:que )?(?:nos |te |le |les )?ayud(?:ar|e)\b"
+        r"|\bayuda a veces\b",
+        re.I,
+    ),
+    not_have_to=re.compile(r"\bno (?:tienes|tiene|tenemos|tienen) (?:que|por qu[eé])\b", re.I),
+    some_start=re.compile(r"^(?:Algun[oa]s|Otr[oa]s|Unos pocos|Unas pocas|Hay quien(?:es)?)\b"),
+    two_part_question=re.compile(
+        r",\s+y\s+(?:qu[eé]|c[oó]mo|qui[eé]n|d[oó]nde|cu[aá]ndo|cu[aá]l|por qu[eé])\b|\?\s*¿",
+        re.I,
+    ),
+    is_there_question=re.compile(r"^¿\s*Hay\b"),
+    months=tuple(CATALOG.text("reflections.months", "es").split()),
+    disclaimer=re.compile(
+        r"\b(?:nada de esto|no todo el mundo|mucha gente no|si lo celebras|si no lo celebras)\b",
+        re.I,
+    ),
 )
 
 
@@ -62,6 +109,13 @@ def pieces(content: Path | None = None) -> list[Piece]:
     return sorted(found, key=lambda p: p.name)
 
 
+def spanish_pieces(content: Path | None = None) -> list[Piece]:
+    """Every Spanish piece: the reflections' translations (the library is English only)."""
+    year = load_year() if content is None else load_year(content / "reflections")
+    days = year.translations["es"]
+    return [Piece(f"reflection {k} (es)", days[k].body, days[k].question) for k in sorted(days)]
+
+
 def content_words(text: str) -> set[str]:
     return {stem(w) for w in _WORD.findall(fold(text)) if w not in STOPWORDS and len(w) > 2}
 
@@ -80,18 +134,20 @@ def paragraphs(body: str) -> list[str]:
     return [p.strip() for p in body.split("\n\n") if p.strip()]
 
 
-def some_some_paragraphs(body: str) -> int:
+def some_some_paragraphs(body: str, moves: Moves = ENGLISH) -> int:
     """Paragraphs built as "Some do X. Some do Y. Others...": two sentences or more that
     start with Some, Others or A few."""
     return sum(
-        sum(bool(_SOME_START.match(s)) for s in _SENTENCE.split(paragraph)) >= 2
+        sum(bool(moves.some_start.match(s)) for s in _SENTENCE.split(paragraph)) >= 2
         for paragraph in paragraphs(body)
     )
 
 
-def opens_on_a_date(body: str) -> bool:
-    first = _SENTENCE.split(paragraphs(body)[0])[0].lower()
-    return any(re.search(rf"\b{month}\b", first) for month in MONTHS)
+def opens_on_a_date(body: str, moves: Moves = ENGLISH) -> bool:
+    """The first sentence names a month, written as the language writes it (so "you may
+    hear" is no date, and "May" is)."""
+    first = _SENTENCE.split(paragraphs(body)[0])[0]
+    return any(re.search(rf"\b{month}\b", first) for month in moves.months)
 
 
 @dataclass(frozen=True)
@@ -107,20 +163,20 @@ class Counts:
     date_openings_with_disclaimer: int
 
 
-def counts(found: list[Piece]) -> Counts:
-    of_us = [len(OF_US.findall(p.body)) for p in found]
+def counts(found: list[Piece], moves: Moves = ENGLISH) -> Counts:
+    of_us = [len(moves.of_us.findall(p.body)) for p in found]
     questions = [p.question for p in found if p.question is not None]
-    dated = [p for p in found if p.question is not None and opens_on_a_date(p.body)]
+    dated = [p for p in found if p.question is not None and opens_on_a_date(p.body, moves)]
     return Counts(
         of_us=sum(of_us),
         pieces_leaning_on_of_us=sum(n >= 3 for n in of_us),
-        it_can_help=sum(len(IT_CAN_HELP.findall(p.body)) for p in found),
-        not_have_to=sum(len(NOT_HAVE_TO.findall(p.body)) for p in found),
-        some_some_paragraphs=sum(some_some_paragraphs(p.body) for p in found),
-        two_part_questions=sum(bool(TWO_PART_QUESTION.search(q)) for q in questions),
-        is_there_questions=sum(q.startswith("Is there") for q in questions),
+        it_can_help=sum(len(moves.it_can_help.findall(p.body)) for p in found),
+        not_have_to=sum(len(moves.not_have_to.findall(p.body)) for p in found),
+        some_some_paragraphs=sum(some_some_paragraphs(p.body, moves) for p in found),
+        two_part_questions=sum(bool(moves.two_part_question.search(q)) for q in questions),
+        is_there_questions=sum(bool(moves.is_there_question.match(q)) for q in questions),
         date_openings=len(dated),
-        date_openings_with_disclaimer=sum(bool(DISCLAIMER.search(p.body)) for p in dated),
+        date_openings_with_disclaimer=sum(bool(moves.disclaimer.search(p.body)) for p in dated),
     )
 
 
@@ -130,8 +186,10 @@ def main() -> None:
     pairs = overlaps(found)
     print(f"{len(found)} pieces; closest pair {pairs[0][0]:.3f} ({pairs[0][1]}, {pairs[0][2]})")
     print(f"pairs above 0.2: {sum(p[0] > 0.2 for p in pairs)}")
-    for name, value in vars(counts(found)).items():
-        print(f"{name}: {value}")
+    english, spanish = counts(found), counts(spanish_pieces(content), SPANISH)
+    print(f"{'':30} {'English':>8} {'Spanish':>8}")
+    for name, value in vars(english).items():
+        print(f"{name:30} {value:>8} {getattr(spanish, name):>8}")
 
 
 if __name__ == "__main__":
