@@ -23,7 +23,8 @@ from bot.readings.search import STOPWORDS, stem
 
 CATALOG = Catalog.load()
 _WORD = re.compile(r"[a-z][a-z']+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# A sentence ends at . ! or ?, or just after a closing quote or bracket that follows one.
+_SENTENCE = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’»)]))\s+")
 
 
 @dataclass(frozen=True)
