@@ -18,25 +18,25 @@ KEPT: dict[tuple[str, str], str] = {}
 # Spanish translation (which makes the same moves its own way): each step of rewriting
 # lowers them, and a new piece that leans on them fails here.
 CEILINGS = {
-    "of_us": 140,
-    "pieces_leaning_on_of_us": 2,
-    "it_can_help": 20,
-    "not_have_to": 18,
-    "some_some_paragraphs": 18,
-    "two_part_questions": 26,
-    "is_there_questions": 13,
-    "date_openings": 21,
+    "of_us": 97,
+    "pieces_leaning_on_of_us": 0,
+    "it_can_help": 1,
+    "not_have_to": 12,
+    "some_some_paragraphs": 0,
+    "two_part_questions": 0,
+    "is_there_questions": 3,
+    "date_openings": 18,
     "date_openings_with_disclaimer": 0,
 }
 SPANISH_CEILINGS = {
-    "of_us": 53,
+    "of_us": 30,
     "pieces_leaning_on_of_us": 0,
-    "it_can_help": 9,
-    "not_have_to": 15,
-    "some_some_paragraphs": 17,
-    "two_part_questions": 21,
-    "is_there_questions": 11,
-    "date_openings": 21,
+    "it_can_help": 0,
+    "not_have_to": 9,
+    "some_some_paragraphs": 0,
+    "two_part_questions": 0,
+    "is_there_questions": 3,
+    "date_openings": 18,
     "date_openings_with_disclaimer": 0,
 }
 
