@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.platform.catalog import Catalog
 from bot.platform.textfold import fold
 from bot.readings.library import load_library
-from bot.readings.reflections import load_reflections, load_year
+from bot.readings.reflections import SOURCE_LANGUAGE, load_year
 from bot.readings.search import STOPWORDS, stem
 
 CATALOG = Catalog.load()
@@ -99,22 +99,20 @@ class Piece:
     question: str | None  # a reflection's closing question; None for a library reading
 
 
-def pieces(content: Path | None = None) -> list[Piece]:
-    """Every English piece: the 366 reflections and the library's readings."""
-    reflections = (
-        load_reflections() if content is None else load_reflections(content / "reflections")
-    )
+def pieces(content: Path | None = None, language: str = SOURCE_LANGUAGE) -> list[Piece]:
+    """Every piece a member reads in the language: in English the 366 reflections and the
+    library's readings; in a translation its reflections (the library is English only)."""
+    year = load_year() if content is None else load_year(content / "reflections")
+    if language != SOURCE_LANGUAGE:
+        days = year.translations[language]
+        return [
+            Piece(f"reflection {k} ({language})", days[k].body, days[k].question)
+            for k in sorted(days)
+        ]
     library = load_library() if content is None else load_library(content / "library")
-    found = [Piece(f"reflection {k}", r.body, r.question) for k, r in reflections.items()]
+    found = [Piece(f"reflection {k}", r.body, r.question) for k, r in year.english.items()]
     found += [Piece(f"reading {r.id}", r.body, None) for r in library.readings.values()]
     return sorted(found, key=lambda p: p.name)
-
-
-def spanish_pieces(content: Path | None = None) -> list[Piece]:
-    """Every Spanish piece: the reflections' translations (the library is English only)."""
-    year = load_year() if content is None else load_year(content / "reflections")
-    days = year.translations["es"]
-    return [Piece(f"reflection {k} (es)", days[k].body, days[k].question) for k in sorted(days)]
 
 
 def content_words(text: str) -> set[str]:
@@ -187,7 +185,7 @@ def main() -> None:
     pairs = overlaps(found)
     print(f"{len(found)} pieces; closest pair {pairs[0][0]:.3f} ({pairs[0][1]}, {pairs[0][2]})")
     print(f"pairs above 0.2: {sum(p[0] > 0.2 for p in pairs)}")
-    english, spanish = counts(found), counts(spanish_pieces(content), SPANISH)
+    english, spanish = counts(found), counts(pieces(content, "es"), SPANISH)
     print(f"{'':30} {'English':>8} {'Spanish':>8}")
     for name, value in vars(english).items():
         print(f"{name:30} {value:>8} {getattr(spanish, name):>8}")

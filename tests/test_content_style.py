@@ -4,7 +4,9 @@ and the stock moves an editor counted stay under ceilings that only ever come do
 
 from __future__ import annotations
 
-from tests.content_style import SPANISH, counts, overlaps, pieces, spanish_pieces
+import pytest
+
+from tests.content_style import ENGLISH, SPANISH, Moves, counts, overlaps, pieces
 
 PIECES = pieces()
 # Content-word overlap (shared over all, after stemming) above which two pieces read as
@@ -48,17 +50,15 @@ def test_no_two_pieces_echo_each_other() -> None:
     assert [pair for pair in KEPT if pair not in echoing] == [], "a kept pair no longer echoes"
 
 
-def over_ceilings(found: dict[str, int], ceilings: dict[str, int]) -> dict[str, tuple[int, int]]:
-    return {name: (found[name], top) for name, top in ceilings.items() if found[name] > top}
-
-
-def test_the_stock_moves_stay_under_their_ceilings() -> None:
-    found = vars(counts(PIECES))
+@pytest.mark.parametrize(
+    ("language", "moves", "ceilings"),
+    [("en", ENGLISH, CEILINGS), ("es", SPANISH, SPANISH_CEILINGS)],
+    ids=["english", "spanish"],
+)
+def test_the_stock_moves_stay_under_their_ceilings(
+    language: str, moves: Moves, ceilings: dict[str, int]
+) -> None:
+    found = vars(counts(pieces(language=language), moves))
     print(f"\n{found}")
-    assert over_ceilings(found, CEILINGS) == {}
-
-
-def test_the_spanish_makes_the_stock_moves_no_more_often() -> None:
-    found = vars(counts(spanish_pieces(), SPANISH))
-    print(f"\n{found}")
-    assert over_ceilings(found, SPANISH_CEILINGS) == {}
+    over = {name: (found[name], top) for name, top in ceilings.items() if found[name] > top}
+    assert over == {}
